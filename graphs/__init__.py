@@ -1,0 +1,1 @@
+"""The tool graph and sampling (networkx) and the dialogue state machine (LangGraph)."""

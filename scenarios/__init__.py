@@ -1,0 +1,1 @@
+"""Scenario model, loader and built-in scenarios."""

@@ -1,0 +1,23 @@
+"""The ``toolweave`` command line (typer). Each command group lives in its own module
+and adds itself through ``register(app)``."""
+
+from __future__ import annotations
+
+import typer
+
+from toolweave.cli import data, env, graph, pool, run
+
+app = typer.Typer(
+    name="toolweave",
+    help="Synthesize verified multi-turn tool-calling dialogues.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for _module in (run, env, pool, graph, data):
+    _module.register(app)
+
+
+def main() -> None:
+    app()
