@@ -1,1 +1,35 @@
 """Scenario model, loader and built-in scenarios."""
+
+from toolweave.scenarios._loader import (
+    ScenarioError,
+    builtin_names,
+    load_scenario,
+    read_scenario_data,
+    scenario_tools,
+)
+from toolweave.scenarios._model import (
+    DEFAULT_MIX,
+    PlanSettings,
+    SamplingSettings,
+    Scenario,
+    ToolSource,
+    UserSettings,
+    VerifySettings,
+    WorldSettings,
+)
+
+__all__ = [
+    "DEFAULT_MIX",
+    "PlanSettings",
+    "SamplingSettings",
+    "Scenario",
+    "ScenarioError",
+    "ToolSource",
+    "UserSettings",
+    "VerifySettings",
+    "WorldSettings",
+    "builtin_names",
+    "load_scenario",
+    "read_scenario_data",
+    "scenario_tools",
+]

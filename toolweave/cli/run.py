@@ -1,9 +1,109 @@
-"""Command group (filled in by its own module)."""
+"""``toolweave run`` (simulate a scenario) and ``toolweave show`` (print one dialogue)."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from toolweave.cli._common import fail, parse_assignments
+from toolweave.schema import Dialogue
+
+console = Console()
+err_console = Console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    app.command("run")(run)
+    app.command("show")(show)
+
+
+def run(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or path to a scenario YAML file.")],
+    n: Annotated[int, typer.Option("-n", "--num", min=1, help="Number of dialogues to simulate.")] = 50,
+    seed: Annotated[int, typer.Option(help="Run seed; dialogue i uses a seed derived from (seed, i).")] = 0,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output directory.")] = Path("out"),
+    concurrency: Annotated[int, typer.Option(min=1, help="Dialogues simulated at once.")] = 8,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run in OUT.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace a finished or interrupted run in OUT.")] = False,
+    agent: Annotated[list[str] | None, typer.Option(
+        "--agent", help="Agent for a role: ROLE=REF (registered name or package.module:Name). Repeatable.")] = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Simulate N dialogues of a scenario and write accepted/rejected JSONL plus a manifest."""
+    from toolweave.agents.registry import AgentRefError
+    from toolweave.runner import RunError, run_batch
+    from toolweave.scenarios import ScenarioError, load_scenario
+    from toolweave.simulate import Simulator
+
+    try:
+        sc = load_scenario(scenario)
+    except ScenarioError as exc:
+        fail("invalid scenario:\n" + "\n".join(f"  {p}" for p in exc.problems))
+    refs = parse_assignments(agent or [], "--agent")
+    try:
+        sim = Simulator(sc, agent_refs=refs)
+    except AgentRefError as exc:
+        fail(str(exc))
+    except (ValueError, OSError) as exc:
+        fail(f"cannot prepare scenario {sc.name!r}: {exc}")
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("[green]✓ {task.fields[acc]}[/] [red]✗ {task.fields[rej]}[/]"),
+        TextColumn("{task.fields[rate]}/s"), TimeElapsedColumn(), TimeRemainingColumn(),
+        console=err_console, disable=quiet, transient=False,
+    )
+    counts = {"acc": 0, "rej": 0}
+
+    with progress:
+        task = progress.add_task(f"{sc.name}", total=n, acc=0, rej=0, rate="-")
+
+        def on_result(d: Dialogue) -> None:
+            counts["acc" if d.accepted else "rej"] += 1
+            elapsed = progress.tasks[0].elapsed or 0.0
+            done = counts["acc"] + counts["rej"]
+            progress.update(task, advance=1, acc=counts["acc"], rej=counts["rej"],
+                            rate=f"{done / elapsed:.1f}" if elapsed > 0 else "-")
+
+        try:
+            result = asyncio.run(run_batch(sim, n=n, seed=seed, out_dir=out, concurrency=concurrency,
+                                           resume=resume, overwrite=overwrite, on_result=on_result))
+        except RunError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            err_console.print(f"[yellow]interrupted; continue with: toolweave run {scenario} -n {n} "
+                              f"--seed {seed} -o {out} --resume[/]")
+            raise typer.Exit(130) from None
+        if result.resumed_from:
+            progress.update(task, completed=n)
+    rate = (result.accepted / n * 100) if n else 0.0
+    console.print(f"[bold]{result.accepted}[/] accepted, [bold]{result.rejected}[/] rejected "
+                  f"({rate:.1f}% accepted) in {result.seconds:.1f}s → {out}/")
+    if result.reasons:
+        top = ", ".join(f"{k} ×{v}" for k, v in result.reasons.most_common(5))
+        console.print(f"rejection reasons: {top}")
+
+
+def show(
+    path: Annotated[Path, typer.Argument(help="A dialogue JSONL file (accepted.jsonl / rejected.jsonl).")],
+    index: Annotated[int, typer.Option(help="Position of the dialogue in the file (0-based).")] = 0,
+    id: Annotated[str | None, typer.Option("--id", help="Dialogue id (instead of --index).")] = None,
+    width: Annotated[int | None, typer.Option(help="Render width (default: the terminal's).")] = None,
+) -> None:
+    """Print one dialogue readably: plan, messages with calls and results, verdict."""
+    from toolweave.dataset import DatasetError, read_dialogues
+    from toolweave.viewer import render_dialogue
+
+    try:
+        for i, d in enumerate(read_dialogues(path)):
+            if (id is not None and d.id == id) or (id is None and i == index):
+                Console(width=width).print(render_dialogue(d)) if width else console.print(render_dialogue(d))
+                return
+    except DatasetError as exc:
+        fail(str(exc))
+    fail(f"{path}: no dialogue with " + (f"id {id!r}" if id is not None else f"index {index}"))

@@ -1,0 +1,216 @@
+"""Reading tool choices and argument values out of a user's words (offline assistant)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from toolweave.agents._phrasing import ORDINALS, param_phrase, words
+from toolweave.tools_env.analysis import singular, split_words
+
+from toolweave.schema import ToolSpec, canonical_json
+
+__all__ = ["extract_args", "find_in_results", "score_tool", "split_clauses"]
+
+_STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "by", "with", "and", "or", "from", "at", "its",
+         "their", "your", "my", "is", "be", "as", "that", "this", "it", "into", "all", "any", "given", "using",
+         "specific", "new", "one"}
+_SYNONYMS = {
+    "update": {"change", "modify", "edit", "set", "update", "adjust"},
+    "cancel": {"cancel", "delete", "remove", "drop"},
+    "get": {"get", "show", "check", "look", "details", "fetch", "retrieve"},
+    "search": {"search", "find", "look", "list", "browse"},
+    "book": {"book", "reserve"},
+}
+_CLAUSE_MARKERS = re.compile(r"\s+(?:Also|At the same time|Additionally),\s+")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_LEAD = re.compile(r"^[\s:=\-—]+|^(?:is|are|of|as|should be|to|=)\s+", re.I)
+_TRAIL = re.compile(r"(?:[\s,;:!?]+|\s+and|\s+instead|\s+please|\.)+$", re.I)
+
+
+def split_clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE_MARKERS.split(text) if c.strip()]
+
+
+@lru_cache(maxsize=4096)
+def _signature(tool_json: str) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    tool = ToolSpec.model_validate_json(tool_json)
+    name = frozenset(singular(w) for w in split_words(tool.name))
+    desc = frozenset(singular(w) for w in words(tool.description) if w not in _STOP)
+    phrases = tuple(sorted({param_phrase(p) for p in tool.properties}, key=len, reverse=True))
+    return name, desc, phrases
+
+
+def signature(tool: ToolSpec) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    return _signature(canonical_json(tool.model_dump(mode="json")))
+
+
+def score_tool(text: str, tool: ToolSpec) -> float:
+    """How strongly a clause asks for this tool (0 = not at all)."""
+    name, desc, phrases = signature(tool)
+    said = {singular(w) for w in words(text)}
+    for key, syns in _SYNONYMS.items():
+        if said & syns:
+            said.add(key)
+            said |= syns
+    score = 0.0
+    if name and name <= said:
+        score += 3.0
+    elif name:
+        score += 1.5 * len(name & said) / len(name)
+    if desc:
+        score += 3.0 * len(desc & said) / len(desc)
+    lowered = text.lower()
+    if tool.description and tool.description.strip().rstrip(".").lower() in lowered:
+        score += 3.0
+    score += 0.3 * sum(1 for p in phrases if re.search(rf"\b{re.escape(p)}\b", lowered))
+    return score
+
+
+@lru_cache(maxsize=8192)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _subschema(tool: ToolSpec, param: str) -> dict[str, Any]:
+    sub = tool.properties.get(param, {})
+    sub = sub if isinstance(sub, dict) else {}
+    defs = {k: tool.parameters[k] for k in ("$defs", "definitions") if k in tool.parameters}
+    return {**sub, **defs}
+
+
+def _convert(text: str, schema: dict[str, Any]) -> list[Any]:
+    """Candidate typed values for a piece of text, most likely first."""
+    text = text.strip()
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else (types or ["string"])
+    out: list[Any] = []
+    if text[:1] in "[{\"" or text in ("true", "false", "null"):
+        with contextlib.suppress(ValueError):
+            out.append(json.loads(text))
+    if "enum" in schema:
+        for v in schema["enum"]:
+            if str(v).lower() == text.lower():
+                out.append(v)
+    for t in types:
+        if t == "integer" and re.fullmatch(r"-?\d+", text):
+            out.append(int(text))
+        elif t == "number" and re.fullmatch(r"-?\d+(?:\.\d+)?", text):
+            out.append(float(text) if "." in text else int(text))
+        elif t == "boolean" and text.lower() in ("yes", "no", "true", "false"):
+            out.append(text.lower() in ("yes", "true"))
+        elif t == "string":
+            out.append(text)
+    return out
+
+
+def _cleanup(raw: str) -> list[str]:
+    text = raw
+    for _ in range(3):
+        text = _LEAD.sub("", text).strip()
+    sentence_end = re.search(r"\.\s+[A-Z]", text)
+    if sentence_end:
+        text = text[: sentence_end.start()]
+    text = _TRAIL.sub("", text).strip()
+    cands = [text]
+    for sep in (" to ", " be ", " is "):
+        if sep in f" {text} ":
+            cands.append(f" {text} ".rsplit(sep, 1)[1].strip())
+    return [c for c in cands if c]
+
+
+def extract_args(text: str, tool: ToolSpec, *, asked: str | None = None) -> dict[str, Any]:
+    """Argument values stated in ``text`` for ``tool``; ``asked`` is a parameter the
+    assistant just asked for, so a bare answer ("It's Lisbon.") fills it."""
+    quoted: list[str] = []
+
+    def _mask(m: re.Match[str]) -> str:
+        quoted.append(m.group(0))
+        return f"\x00{len(quoted) - 1}\x00"
+
+    masked = _QUOTED.sub(_mask, text)
+    lowered = masked.lower()
+    params = sorted(tool.properties, key=lambda p: -len(param_phrase(p)))
+    spans: list[tuple[int, int, str]] = []
+    for p in params:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(param_phrase(p))}(?![\w-])", lowered):
+            if not any(s <= m.start() < e or s < m.end() <= e for s, e, _ in spans):
+                spans.append((m.start(), m.end(), p))
+    spans.sort()
+    found: dict[str, Any] = {}
+    for i, (_, end, p) in enumerate(spans):
+        stop = spans[i + 1][0] if i + 1 < len(spans) else len(masked)
+        value = _value_from(masked[end:stop], quoted, tool, p)
+        if value is not _MISSING:
+            found[p] = value
+    if asked and asked not in found and asked in tool.properties:
+        value = _value_from(re.sub(r"^(?:it'?s|it is|sure|ok|okay)[,\s]+", "", masked, flags=re.I), quoted,
+                            tool, asked)
+        if value is not _MISSING:
+            found[asked] = value
+    return found
+
+
+_MISSING = object()
+
+
+def _value_from(raw: str, quoted: list[str], tool: ToolSpec, param: str) -> Any:
+    schema = _subschema(tool, param)
+    validator = _validator(canonical_json(schema))
+    for cand in _cleanup(raw):
+        cand = re.sub(r"\x00(\d+)\x00", lambda m: quoted[int(m.group(1))], cand)
+        if cand.startswith('"') and cand.endswith('"') and "string" in str(schema.get("type", "string")):
+            try:
+                cand_value: Any = json.loads(cand)
+            except ValueError:
+                cand_value = cand
+            if validator.is_valid(cand_value):
+                return cand_value
+        for value in _convert(cand, schema):
+            if validator.is_valid(value):
+                return value
+    return _MISSING
+
+
+def _ordinal(text: str) -> int:
+    said = set(words(text))
+    for i, word in enumerate(ORDINALS):
+        if word in said:
+            return i
+    return 0
+
+
+def find_in_results(param: str, results: list[Any], text: str) -> Any:
+    """A value for ``param`` in earlier tool outputs (most recent first); list items are
+    picked by the ordinal the user mentions ("the second flight")."""
+    entity = param[:-3] if param.endswith("_id") else None
+    index = _ordinal(text)
+    for content in reversed(results):
+        value = _search(content, param, entity, index)
+        if value is not _MISSING:
+            return value
+    return _MISSING
+
+
+def _search(node: Any, param: str, entity: str | None, index: int, container: str = "") -> Any:
+    if isinstance(node, dict):
+        if param in node and not isinstance(node[param], (dict, list)):
+            return node[param]
+        if entity and "id" in node and singular(container) == entity:
+            return node["id"]
+        for key in sorted(node):
+            if isinstance(node[key], (dict, list)):
+                got = _search(node[key], param, entity, index, key)
+                if got is not _MISSING:
+                    return got
+    elif isinstance(node, list) and node:
+        pick = node[index] if index < len(node) else node[-1]
+        return _search(pick, param, entity, index, container)
+    return _MISSING
+
+
+MISSING = _MISSING

@@ -1,0 +1,142 @@
+"""All pairs of rows whose cosine similarity exceeds a threshold, without an all-pairs matrix.
+
+Rows are L2-normalized. Up to ``exact_limit`` rows the search is exact: chunked
+matrix products, one block of rows against all rows at a time, so memory stays at
+``chunk x n`` floats. Above it, candidate pairs come from random-hyperplane LSH
+(``bands`` tables of ``bits`` signs each, from a fixed seed, so the result is
+deterministic) and are verified exactly inside each bucket; the band count is
+chosen for about 95% recall at the threshold (a pair is found when it shares a
+bucket in any band), capped by ``max_bands``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["similar_pairs", "top_k_mask"]
+
+_CHUNK_BYTES = 96 * 1024 * 1024
+_LSH_SEED = 20241024
+
+
+def top_k_mask(
+    nodes_a: np.ndarray, nodes_b: np.ndarray, score: np.ndarray, tie: np.ndarray, k: int
+) -> np.ndarray:
+    """Mask of the pairs that rank among the ``k`` best of either endpoint.
+
+    Ranking is by ``score`` descending, then ``tie`` ascending (a deterministic pair hash).
+    """
+    m = len(score)
+    if m == 0:
+        return np.zeros(0, dtype=bool)
+    node = np.concatenate([nodes_a, nodes_b])
+    neg = -np.concatenate([score, score])
+    ties = np.concatenate([tie, tie])
+    order = np.lexsort((ties, neg, node))
+    sorted_node = node[order]
+    starts = np.flatnonzero(np.r_[True, sorted_node[1:] != sorted_node[:-1]])
+    group_start = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    rank = np.arange(len(order)) - group_start
+    keep = np.zeros(m, dtype=bool)
+    chosen = order[rank < k]
+    keep[chosen % m] = True
+    return keep
+
+
+def pair_hash(a: np.ndarray, b: np.ndarray, salt: int = 0) -> np.ndarray:
+    """A stable 64-bit hash of unordered pairs (splitmix64 finalizer)."""
+    lo = np.minimum(a, b).astype(np.uint64)
+    hi = np.maximum(a, b).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        x = (lo << np.uint64(32)) ^ hi ^ np.uint64(salt & 0xFFFFFFFFFFFFFFFF)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def _exact(emb: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(emb)
+    chunk = max(1, min(n, _CHUNK_BYTES // max(1, 4 * n)))
+    rows, cols, sims = [], [], []
+    for start in range(0, n, chunk):
+        block = emb[start : start + chunk] @ emb[start:].T
+        r, c = np.nonzero(block > threshold)
+        c_abs = c + start
+        upper = c_abs > r + start
+        rows.append(r[upper] + start)
+        cols.append(c_abs[upper])
+        sims.append(block[r[upper], c[upper]])
+    return _cat(rows, np.int64), _cat(cols, np.int64), _cat(sims, np.float32)
+
+
+def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+
+
+def _lsh(emb: np.ndarray, threshold: float, max_bands: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n, dim = emb.shape
+    bits = int(min(16, max(4, round(math.log2(max(2, n / 256))))))
+    p = 1.0 - math.acos(min(1.0, max(-1.0, threshold))) / math.pi
+    hit = p**bits
+    bands = max_bands if hit >= 1.0 else min(max_bands, max(1, math.ceil(math.log(0.05) / math.log1p(-hit))))
+    rng = np.random.default_rng(_LSH_SEED)
+    planes = rng.standard_normal((dim, bands * bits)).astype(np.float32)
+    weights = (1 << np.arange(bits, dtype=np.int64)).astype(np.int64)
+    keys: list[np.ndarray] = []
+    sims: list[np.ndarray] = []
+    for band in range(bands):
+        signs = (emb @ planes[:, band * bits : (band + 1) * bits]) > 0
+        codes = signs.astype(np.int64) @ weights
+        order = np.argsort(codes, kind="stable")
+        sorted_codes = codes[order]
+        bounds = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1], True])
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            if hi - lo < 2:
+                continue
+            members = np.sort(order[lo:hi])
+            sub = emb[members]
+            step = max(1, _CHUNK_BYTES // max(1, 4 * len(members)))
+            for s in range(0, len(members), step):
+                block = sub[s : s + step] @ sub.T
+                r, c = np.nonzero(block > threshold)
+                upper = c > r + s
+                a, b = members[r[upper] + s], members[c[upper]]
+                keys.append(a * n + b)
+                sims.append(block[r[upper], c[upper]])
+    if not keys:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    key, first = np.unique(np.concatenate(keys), return_index=True)
+    sim = np.concatenate(sims)[first]
+    return key // n, key % n, sim.astype(np.float32)
+
+
+def similar_pairs(
+    emb: np.ndarray,
+    threshold: float,
+    *,
+    top_k: int | None = None,
+    exact_limit: int = 20_000,
+    max_bands: int = 24,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(a, b, sim)`` with ``a < b`` for every row pair whose dot product exceeds ``threshold``.
+
+    With ``top_k``, a pair is kept only when it ranks among the ``top_k`` most similar
+    of ``a`` or of ``b``. Pairs come back sorted by ``(a, b)``.
+    """
+    emb = np.ascontiguousarray(emb, dtype=np.float32)
+    if len(emb) < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    if len(emb) <= exact_limit:
+        a, b, sim = _exact(emb, threshold)
+    else:
+        a, b, sim = _lsh(emb, threshold, max_bands)
+    order = np.lexsort((b, a))
+    a, b, sim = a[order], b[order], sim[order]
+    if top_k is not None and len(sim):
+        keep = top_k_mask(a, b, sim, pair_hash(a, b), top_k)
+        a, b, sim = a[keep], b[keep], sim[keep]
+    return a, b, sim

@@ -1,0 +1,166 @@
+"""Load scenario files (built-in or anywhere on disk) with errors that name the file,
+the field path and what was expected."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from toolweave.scenarios._model import Scenario
+
+from toolweave.schema import ToolSpec
+
+__all__ = ["ScenarioError", "builtin_names", "load_scenario", "read_scenario_data", "scenario_tools"]
+
+
+class ScenarioError(ValueError):
+    """A scenario could not be loaded; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _builtin_dir() -> Any:
+    return resources.files("toolweave.scenarios") / "builtin"
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.name[:-5] for p in _builtin_dir().iterdir() if p.name.endswith(".yaml"))
+
+
+def _locate(ref: str) -> tuple[str, str]:
+    """(display name, YAML text) of a scenario reference: a built-in name or a path."""
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml", ".json") or path.exists():
+        if not path.is_file():
+            raise ScenarioError([f"{ref}: no such scenario file"])
+        return str(path), path.read_text(encoding="utf-8")
+    res = _builtin_dir() / f"{ref}.yaml"
+    if res.is_file():
+        return f"<builtin>/{ref}.yaml", res.read_text(encoding="utf-8")
+    raise ScenarioError([f"{ref}: not a scenario file and not a built-in scenario "
+                         f"(built-ins: {', '.join(builtin_names())})"])
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = _merge(base[k], v) if k in base else v
+        return out
+    return over
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> tuple[str, dict[str, Any]]:
+    """The raw mapping of a scenario with its ``extends`` chain merged in."""
+    where, text = _locate(ref)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        pos = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise ScenarioError([f"{where}{pos}: invalid YAML: {getattr(exc, 'problem', exc)}"]) from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{where}: (top level): expected a mapping of scenario fields, "
+                             f"got {type(data).__name__}"])
+    parent = data.get("extends")
+    if parent:
+        if parent in _seen or parent == ref:
+            raise ScenarioError([f"{where}: extends: cycle through {parent!r}"])
+        base_ref = parent
+        if not (_builtin_dir() / f"{parent}.yaml").is_file() and not Path(parent).is_absolute() \
+                and Path(where).exists():
+            candidate = Path(where).parent / parent
+            base_ref = str(candidate) if candidate.exists() else parent
+        try:
+            _, base = read_scenario_data(base_ref, (*_seen, ref))
+        except ScenarioError as exc:
+            raise ScenarioError([f"{where}: extends: {p}" for p in exc.problems]) from exc
+        base.pop("extends", None)
+        data = _merge(base, data)
+    return where, data
+
+
+def load_scenario(ref: str) -> Scenario:
+    """Load and validate a scenario; raises :class:`ScenarioError` listing every problem."""
+    where, data = read_scenario_data(ref)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field (not part of the scenario format)"
+            elif err["type"] == "missing":
+                msg = "required field is missing"
+            problems.append(f"{where}: {_format_loc(err['loc'])}: {msg}")
+        raise ScenarioError(problems) from exc
+    problems = _semantic_problems(where, scenario)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _semantic_problems(where: str, scenario: Scenario) -> list[str]:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    problems = []
+    for i, tool in enumerate(scenario.tools.inline):
+        for field in ("parameters", "returns"):
+            schema = getattr(tool, field)
+            if schema is None:
+                continue
+            try:
+                Draft202012Validator.check_schema(schema)
+            except SchemaError as exc:
+                path = ".".join(str(p) for p in exc.absolute_path)
+                problems.append(f"{where}: tools.inline[{i}].{field}{'.' + path if path else ''}: "
+                                f"invalid JSON Schema: {exc.message}")
+        missing = [r for r in tool.required if r not in tool.properties]
+        if missing:
+            problems.append(f"{where}: tools.inline[{i}].parameters.required: {missing} not among the properties")
+    try:
+        names = {t.name for t in scenario_tools(scenario)}
+    except (ValueError, OSError) as exc:
+        problems.append(f"{where}: tools: {exc}")
+        return problems
+    if not names:
+        problems.append(f"{where}: tools: the scenario selects no tools; expected inline tools or a pool selection")
+    for i, name in enumerate(scenario.tools.names):
+        if name not in names:
+            problems.append(f"{where}: tools.names[{i}]: unknown tool {name!r}")
+    for name in scenario.world.bindings:
+        if name not in names:
+            problems.append(f"{where}: world.bindings.{name}: unknown tool {name!r}")
+    return problems
+
+
+def scenario_tools(scenario: Scenario) -> list[ToolSpec]:
+    """All tools the scenario offers (before any per-dialogue sampling), sorted by name."""
+    tools: dict[str, ToolSpec] = {t.name: t for t in scenario.tools.inline}
+    src = scenario.tools
+    if src.pool:
+        from toolweave.tools_env.pool import resolve_pool
+
+        pool = resolve_pool(src.pool)
+        for t in pool:
+            if (src.domains and t.domain in src.domains) or (src.names and t.name in src.names) or (
+                not src.domains and not src.names
+            ):
+                tools.setdefault(t.name, t)
+    return [tools[k] for k in sorted(tools)]

@@ -1,0 +1,120 @@
+"""The scenario file model: everything a run needs, as validated data."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from toolweave.tools_env.env import EnvSettings
+
+from toolweave.schema import STEP_KINDS, ToolSpec
+
+__all__ = [
+    "DEFAULT_MIX",
+    "PlanSettings",
+    "SamplingSettings",
+    "Scenario",
+    "ToolSource",
+    "UserSettings",
+    "VerifySettings",
+    "WorldSettings",
+]
+
+DEFAULT_MIX: dict[str, float] = {
+    "single": 0.2,
+    "dependent": 0.25,
+    "parallel": 0.1,
+    "clarification": 0.1,
+    "follow_up": 0.1,
+    "chitchat": 0.1,
+    "irrelevant": 0.05,
+    "error_recovery": 0.1,
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SamplingSettings(_Strict):
+    """Sample a tool subset per dialogue through the tool graph."""
+
+    mode: Literal["walk", "chain", "parallel", "domain", "random"] = "walk"
+    size: int = Field(default=5, ge=1, le=50)
+
+
+class ToolSource(_Strict):
+    """Where the scenario's tools come from (any combination)."""
+
+    #: tools written inline in the scenario
+    inline: list[ToolSpec] = Field(default_factory=list)
+    #: a pool file (JSONL of tools) or ``builtin``
+    pool: str | None = None
+    #: keep pool tools of these domains
+    domains: list[str] = Field(default_factory=list)
+    #: keep pool tools with these names
+    names: list[str] = Field(default_factory=list)
+    #: sample a subset per dialogue through the graph (otherwise all selected tools are offered)
+    sample: SamplingSettings | None = None
+
+
+class WorldSettings(_Strict):
+    #: initial records per entity type
+    seed_data: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    env: EnvSettings = Field(default_factory=EnvSettings)
+    #: tool name -> ``package.module:function`` executed instead of the mock
+    bindings: dict[str, str] = Field(default_factory=dict)
+
+
+class UserSettings(_Strict):
+    persona: str = "a busy professional who writes short, direct messages"
+    goals: list[str] = Field(default_factory=list)
+
+
+class PlanSettings(_Strict):
+    min_steps: int = Field(default=3, ge=1, le=30)
+    max_steps: int = Field(default=5, ge=1, le=30)
+    #: relative weights of step kinds (need not sum to 1; normalized)
+    mix: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_MIX))
+    #: end every plan with a closing turn
+    closing: bool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> PlanSettings:
+        if self.max_steps < self.min_steps:
+            raise ValueError(f"max_steps ({self.max_steps}) is smaller than min_steps ({self.min_steps})")
+        unknown = sorted(set(self.mix) - set(STEP_KINDS))
+        if unknown:
+            raise ValueError(f"mix has unknown step kinds {unknown}; expected some of {list(STEP_KINDS)}")
+        if any(w < 0 for w in self.mix.values()):
+            raise ValueError("mix weights must be >= 0")
+        if sum(self.mix.values()) <= 0:
+            raise ValueError("mix weights sum to 0; give at least one kind a positive weight")
+        return self
+
+
+class VerifySettings(_Strict):
+    #: rules to skip by name
+    disable: list[str] = Field(default_factory=list)
+    #: assistant turns that fail the turn checks are regenerated up to this many times
+    max_regenerations: int = Field(default=1, ge=0, le=10)
+    #: longest assistant reply accepted (characters)
+    max_reply_chars: int = Field(default=2000, ge=50)
+
+
+class Scenario(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
+    description: str = ""
+    #: a built-in scenario (or file) whose fields this one overrides
+    extends: str | None = None
+    system_prompt: str = "You are a helpful assistant with access to tools. Use them when they help."
+    tools: ToolSource = Field(default_factory=ToolSource)
+    world: WorldSettings = Field(default_factory=WorldSettings)
+    user: UserSettings = Field(default_factory=UserSettings)
+    plan: PlanSettings = Field(default_factory=PlanSettings)
+    verify: VerifySettings = Field(default_factory=VerifySettings)
+    #: role -> agent reference (registered name or ``package.module:Name``)
+    agents: dict[str, str] = Field(default_factory=dict)
+    #: role -> model spec (``openai:MODEL@BASE_URL``) for LLM-backed agents
+    models: dict[str, str] = Field(default_factory=dict)
+    max_turns: int = Field(default=40, ge=2, le=400)

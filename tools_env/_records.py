@@ -1,0 +1,279 @@
+"""The record semantics behind each operation kind (create / read / list / update /
+delete / action). Every returned value validates against the tool's ``returns``."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from jsonschema import Draft202012Validator
+from toolweave.tools_env.analysis import ToolProfile, _resolve
+from toolweave.tools_env.world import World
+
+from toolweave.schema import ToolSpec, canonical_json, derive_seed
+
+if TYPE_CHECKING:
+    from toolweave.tools_env.env import EnvSettings
+    from toolweave.tools_env.values import ValueFactory
+
+_DEFAULT_RETURNS: dict[str, Any] = {
+    "type": "object",
+    "properties": {"status": {"type": "string", "enum": ["ok"]}, "message": {"type": "string"}},
+    "required": ["status", "message"],
+}
+_DELETED = "__deleted__"
+_STATUS_WORDS = {"delete": ("cancelled", "canceled", "deleted", "removed", "closed", "archived", "inactive"),
+                 "create": ("confirmed", "created", "active", "open", "scheduled", "pending", "booked")}
+
+
+class RecordOps:
+    def __init__(self, values: ValueFactory, settings: EnvSettings, created_entities: set[str]) -> None:
+        self.values = values
+        self.settings = settings
+        self.created = created_entities
+        self._validators: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+
+    # -- helpers ---------------------------------------------------------------------
+    def _valid(self, schema: dict[str, Any], value: Any) -> bool:
+        key = id(schema)
+        entry = self._validators.get(key)
+        if entry is None or entry[0] is not schema:
+            entry = (schema, Draft202012Validator(schema))
+            self._validators[key] = entry
+        return bool(entry[1].is_valid(value))
+
+    def _field_ok(self, returns: dict[str, Any], key: str, value: Any) -> bool:
+        """Cheap pre-check of one top-level field against its own subschema."""
+        sub = returns.get("properties", {}).get(key)
+        if not isinstance(sub, dict):
+            return False
+        if "$ref" in sub or any(k in returns for k in ("$defs", "definitions")):
+            return True  # refs need the root: leave it to the whole-object check
+        return self._valid(sub, value)
+
+    def _gen(self, schema: dict[str, Any], seed: int, name: str = "", root: dict[str, Any] | None = None) -> Any:
+        self.values.reseed(seed)
+        return self.values.value(schema, name=name, root=root if root is not None else schema)
+
+    def _overlay(self, returns: dict[str, Any], base: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+        """Put ``fields`` into ``base`` wherever the result still validates against ``returns``."""
+        props = returns.get("properties", {}) if isinstance(returns, dict) else {}
+        out = dict(base)
+        keys = [k for k in sorted(fields) if k in props and not k.startswith("_")
+                and self._field_ok(returns, k, fields[k])]
+        trial = dict(out, **{k: fields[k] for k in keys})
+        if self._valid(returns, trial):
+            out = trial
+        else:
+            for key in keys:
+                trial = dict(out, **{key: fields[key]})
+                if self._valid(returns, trial):
+                    out = trial
+        # one level down: e.g. {"booking": {...}} wrapping the record
+        for key, sub in sorted(props.items()):
+            sub = _resolve(sub, returns)
+            if isinstance(out.get(key), dict) and isinstance(sub, dict) and "properties" in sub:
+                inner = dict(out[key])
+                for f in sorted(fields):
+                    if f in sub["properties"]:
+                        trial_inner = dict(inner)
+                        trial_inner[f] = fields[f]
+                        trial = dict(out)
+                        trial[key] = trial_inner
+                        if self._valid(returns, trial):
+                            inner = trial_inner
+                            out = trial
+        return out
+
+    def _returns(self, tool: ToolSpec) -> dict[str, Any]:
+        r = tool.returns
+        return r if isinstance(r, dict) and r else _DEFAULT_RETURNS
+
+    def _set_status(self, returns: dict[str, Any], out: dict[str, Any], op: str) -> dict[str, Any]:
+        status = _resolve(returns.get("properties", {}).get("status"), returns)
+        if isinstance(status, dict) and isinstance(status.get("enum"), list):
+            for word in _STATUS_WORDS.get(op, ()):
+                if word in status["enum"]:
+                    trial = dict(out, status=word)
+                    if self._valid(returns, trial):
+                        return trial
+        return out
+
+    def _base(self, tool: ToolSpec, seed: int) -> dict[str, Any]:
+        returns = self._returns(tool)
+        value = self._gen(returns, seed, name=tool.name)
+        return value if isinstance(value, dict) else {}
+
+    def _fresh_id(self, world: World, tool: ToolSpec, profile: ToolProfile) -> tuple[World, str]:
+        world, n = world.next_id(profile.entity or tool.name)
+        parts = (profile.entity or "record").split("_")
+        prefix = (parts[0][:3] if len(parts) == 1 else "".join(w[0] for w in parts)[:3]).upper()
+        return world, f"{prefix}-{n:05d}"
+
+    def _with_id(self, returns: dict[str, Any], out: dict[str, Any], field: str | None, rid: str) -> dict[str, Any]:
+        if not field:
+            return out
+        trial = dict(out)
+        trial[field] = rid
+        if self._valid(returns, trial):
+            return trial
+        # an integer id, a uuid or a pattern: keep the generated one, the record is stored under it
+        return out
+
+    # -- dispatch --------------------------------------------------------------------
+    def execute(
+        self, world: World, tool: ToolSpec, profile: ToolProfile, args: dict[str, Any]
+    ) -> tuple[World, Any, str | None]:
+        op = getattr(self, f"_op_{profile.kind}")
+        return op(world, tool, profile, args)  # type: ignore[no-any-return]
+
+    def _op_action(self, world: World, tool: ToolSpec, profile: ToolProfile, args: dict[str, Any]):
+        key = f"{tool.name}:{canonical_json(args)}"
+        if key in world.memo:
+            return world, copy.deepcopy(world.memo[key]), None
+        seed = derive_seed(world.seed, "action", key)
+        base = self._base(tool, seed)
+        out = self._overlay(self._returns(tool), base, args)
+        return world.with_memo(key, out), out, None
+
+    def _op_create(self, world: World, tool: ToolSpec, profile: ToolProfile, args: dict[str, Any]):
+        returns = self._returns(tool)
+        world, rid = self._fresh_id(world, tool, profile)
+        base = self._base(tool, derive_seed(world.seed, "create", tool.name, rid))
+        out = self._overlay(returns, base, args)
+        out = self._with_id(returns, out, profile.id_field, rid)
+        out = self._set_status(returns, out, "create")
+        rid = str(out.get(profile.id_field, rid)) if profile.id_field else rid
+        record = {**args, **out}
+        world = world.with_record(profile.entity or tool.name, rid, record)
+        return world, out, None
+
+    def _lookup(self, world: World, tool: ToolSpec, profile: ToolProfile, args: dict[str, Any]):
+        entity = profile.entity or tool.name
+        rid = str(args.get(profile.id_param or "", ""))
+        record = world.get(entity, rid)
+        if record is not None and record.get(_DELETED):
+            return world, None, f"not found: {entity} {rid!r} was deleted"
+        if record is None:
+            if not self.settings.lazy_world:
+                return world, None, f"not found: no {entity} with {profile.id_param}={rid!r}"
+            base = self._base(tool, derive_seed(world.seed, "materialize", entity, rid))
+            record = {**base, profile.id_param or "id": args.get(profile.id_param or "")}
+            world = world.with_record(entity, rid, record)
+        return world, record, None
+
+    def _op_read(self, world: World, tool: ToolSpec, profile: ToolProfile, args: dict[str, Any]):
+        world, record, error = self._lookup(world, tool, profile, args)
+        if error is not None:
+            return world, None, error
+        returns = self._returns(tool)
+        rid = str(args.get(profile.id_param or ""))
+        base = self._base(tool, derive_seed(world.seed, "read", tool.name, rid))
+        out = self._overlay(returns, base, {**record, **args})
+        return world, out, None
+
+    def _op_update(self, world: World, tool: ToolSpec, profile: ToolProfile, args: dict[str, Any]):
+        world, record, error = self._lookup(world, tool, profile, args)
+        if error is not None:
+            return world, None, error
+        entity = profile.entity or tool.name
+        rid = str(args.get(profile.id_param or ""))
+        record = {**record, **{k: v for k, v in args.items() if k != profile.id_param}}
+        world = world.with_record(entity, rid, record)
+        returns = self._returns(tool)
+        base = self._base(tool, derive_seed(world.seed, "update", tool.name, rid, world.clock))
+        out = self._overlay(returns, base, {**record, **args})
+        return world, out, None
+
+    def _op_delete(self, world: World, tool: ToolSpec, profile: ToolProfile, args: dict[str, Any]):
+        world, record, error = self._lookup(world, tool, profile, args)
+        if error is not None:
+            return world, None, error
+        entity = profile.entity or tool.name
+        rid = str(args.get(profile.id_param or ""))
+        world = world.with_record(entity, rid, {_DELETED: True})
+        returns = self._returns(tool)
+        base = self._base(tool, derive_seed(world.seed, "delete", tool.name, rid))
+        out = self._overlay(returns, base, {**record, **args})
+        out = self._set_status(returns, out, "delete")
+        return world, out, None
+
+    def _op_list(self, world: World, tool: ToolSpec, profile: ToolProfile, args: dict[str, Any]):
+        entity = profile.entity or tool.name
+        returns = self._returns(tool)
+        coll = profile.collection or ""
+        coll_schema = _resolve(returns.get("properties", {}).get(coll, {}), returns)
+        items_schema = _resolve(coll_schema.get("items", {}), returns) if isinstance(coll_schema, dict) else {}
+        records = [r for r in world.records(entity) if not r.get(_DELETED) and _matches(r, args)]
+        records.sort(key=lambda r: str(r.get(profile.id_field or "", "")))
+        if not records and (entity not in self.created or self.settings.lazy_world):
+            world, records = self._materialize(world, tool, profile, args, items_schema, returns)
+        base = self._base(tool, derive_seed(world.seed, "list", tool.name, canonical_json(args)))
+        items = []
+        for i, rec in enumerate(records):
+            item = self._gen(items_schema, derive_seed(world.seed, "item", entity, i), root=returns)
+            item = item if isinstance(item, dict) else {}
+            for k in sorted(rec):
+                if k in items_schema.get("properties", {}) and not k.startswith("_"):
+                    trial = dict(item, **{k: rec[k]})
+                    if self._valid({**items_schema, **_defs(returns)}, trial):
+                        item = trial
+            items.append(item)
+        out = dict(base)
+        trial = dict(out, **{coll: items})
+        if self._valid(returns, trial):
+            out = trial
+        for count_field in ("total", "count", "total_count", "total_results"):
+            if count_field in out and isinstance(out[count_field], int):
+                t = dict(out, **{count_field: len(items)})
+                if self._valid(returns, t):
+                    out = t
+        return world, out, None
+
+    def _materialize(self, world, tool, profile, args, items_schema, returns):
+        entity = profile.entity or tool.name
+        n = self.settings.search_results
+        records = []
+        for i in range(n):
+            seed = derive_seed(world.seed, "search", tool.name, canonical_json(args), i)
+            item = self._gen(items_schema, seed, root=returns)
+            item = item if isinstance(item, dict) else {}
+            for k, v in args.items():
+                if k in items_schema.get("properties", {}):
+                    trial = dict(item, **{k: v})
+                    if self._valid({**items_schema, **_defs(returns)}, trial):
+                        item = trial
+            world, rid = self._fresh_id(world, tool, profile)
+            if profile.id_field:
+                trial = dict(item, **{profile.id_field: rid})
+                if self._valid({**items_schema, **_defs(returns)}, trial):
+                    item = trial
+                rid = str(item.get(profile.id_field, rid))
+            existing = world.get(entity, rid)
+            if existing is not None and existing.get(_DELETED):
+                continue
+            world = world.with_record(entity, rid, item)
+            records.append(item)
+        return world, records
+
+
+def _defs(root: dict[str, Any]) -> dict[str, Any]:
+    return {k: root[k] for k in ("$defs", "definitions") if k in root}
+
+
+def _matches(record: dict[str, Any], args: dict[str, Any]) -> bool:
+    for key, want in args.items():
+        if key in record:
+            have = record[key]
+            if isinstance(want, str) and isinstance(have, str):
+                if want.strip().lower() not in have.strip().lower():
+                    return False
+            elif isinstance(want, (int, float, bool)) and have != want:
+                return False
+        elif key.startswith(("min_", "max_")) and key[4:] in record:
+            have = record[key[4:]]
+            if isinstance(have, (int, float)) and isinstance(want, (int, float)) and (
+                (key.startswith("min_") and have < want) or (key.startswith("max_") and have > want)
+            ):
+                return False
+    return True

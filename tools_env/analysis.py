@@ -1,0 +1,207 @@
+"""What a tool *does*, inferred once from its name, parameters and return schema.
+
+The mock environment executes a tool according to its :class:`ToolProfile`:
+
+* ``create``  – makes a new record of ``entity`` and returns it with a fresh id;
+* ``read``    – returns the record named by ``id_param``;
+* ``list``    – returns the records of ``entity`` (in the array field ``collection``)
+  filtered by the arguments;
+* ``update``  – changes the record named by ``id_param`` with the other arguments;
+* ``delete``  – removes the record named by ``id_param``;
+* ``action``  – anything else (compute, send, convert…): same arguments, same answer.
+
+Entities are shared across tools through id names: a ``book_flight`` that returns a
+``booking_id`` and a ``get_booking(booking_id)`` both work on the ``booking`` table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from toolweave.schema import ToolSpec, canonical_json
+
+__all__ = ["OpKind", "ToolProfile", "profile_tool", "singular", "split_words"]
+
+OpKind = Literal["create", "read", "list", "update", "delete", "action"]
+
+_CREATE = {"create", "add", "book", "schedule", "make", "place", "open", "register", "new", "post", "submit",
+           "reserve", "order", "upload", "insert", "enroll", "subscribe", "file", "start", "issue", "rent",
+           "request", "plan", "save", "hire", "apply", "generate_invoice"}
+_READ = {"get", "fetch", "retrieve", "read", "show", "view", "describe", "lookup", "track", "download", "details"}
+_LIST = {"list", "search", "find", "query", "browse", "filter", "discover", "explore", "recommend", "suggest"}
+_UPDATE = {"update", "modify", "edit", "change", "reschedule", "rename", "set", "patch", "move", "upgrade",
+           "adjust", "extend", "assign", "mark", "rate", "reassign", "approve", "reject", "resolve", "pause",
+           "resume", "toggle", "transfer_ownership"}
+_DELETE = {"delete", "remove", "cancel", "archive", "unsubscribe", "close", "terminate", "revoke", "drop",
+           "withdraw", "unenroll", "dismiss", "clear"}
+_NOISE = {"details", "detail", "info", "information", "status", "by", "with", "for", "of", "the", "a", "an",
+          "all", "my", "new", "to", "from", "in", "on", "id", "data", "record", "records"}
+
+
+def split_words(identifier: str) -> list[str]:
+    """``getFlightDetails`` / ``get_flight-details`` -> ``['get', 'flight', 'details']``."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", identifier)
+    return [w.lower() for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
+
+
+def singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class ToolProfile:
+    name: str
+    kind: OpKind
+    entity: str | None
+    #: parameter naming the record (read / update / delete)
+    id_param: str | None
+    #: field of the returned object carrying the record id (create / read / update)
+    id_field: str | None
+    #: list tools: the array field of the returned object holding the records
+    collection: str | None
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+
+
+def _props(schema: dict[str, Any] | None) -> dict[str, Any]:
+    if not isinstance(schema, dict):
+        return {}
+    props = schema.get("properties")
+    return props if isinstance(props, dict) else {}
+
+
+def _resolve(schema: Any, root: dict[str, Any]) -> Any:
+    seen = 0
+    while isinstance(schema, dict) and "$ref" in schema and seen < 10:
+        ref = schema["$ref"]
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return schema
+        node: Any = root
+        for part in ref[2:].split("/"):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        schema = node
+        seen += 1
+    return schema
+
+
+def _array_of_objects(returns: dict[str, Any]) -> str | None:
+    for key, sub in sorted(_props(returns).items()):
+        sub = _resolve(sub, returns)
+        if isinstance(sub, dict) and sub.get("type") == "array":
+            items = _resolve(sub.get("items", {}), returns)
+            if isinstance(items, dict) and (items.get("type") == "object" or "properties" in items):
+                return str(key)
+    return None
+
+
+def _id_params(tool: ToolSpec) -> list[str]:
+    req = tool.required
+    ids = [p for p in req if p == "id" or p.endswith("_id")]
+    return ids
+
+
+def _pick_id_param(tool: ToolSpec, words: list[str]) -> str | None:
+    ids = _id_params(tool)
+    if not ids:
+        return None
+    # prefer the id naming an entity mentioned in the tool's name
+    for p in ids:
+        ent = p[:-3] if p.endswith("_id") else ""
+        if ent and all(part in words or singular(part) in words for part in ent.split("_")):
+            return p
+    return ids[0]
+
+
+def _verb_kind(words: list[str]) -> OpKind | None:
+    verb = words[0] if words else ""
+    for kind, verbs in (("list", _LIST), ("delete", _DELETE), ("update", _UPDATE), ("create", _CREATE),
+                        ("read", _READ)):
+        if verb in verbs:
+            return kind  # type: ignore[return-value]
+    return None
+
+
+def _entity_from_words(words: list[str]) -> str | None:
+    rest = [w for w in words[1:] if w not in _NOISE]
+    if not rest:
+        return None
+    # "search_flights_by_price" -> "flight"; keep a compound like "support_ticket" when short
+    cut = rest
+    for i, w in enumerate(words[1:]):
+        if w in {"by", "with", "for", "from", "to", "in", "on"}:
+            cut = [x for x in words[1 : 1 + i] if x not in _NOISE] or rest
+            break
+    return "_".join(singular(w) for w in cut[-2:]) if len(cut) > 1 else singular(cut[0])
+
+
+@lru_cache(maxsize=65536)
+def _profile_cached(key: str) -> ToolProfile:
+    tool = ToolSpec.model_validate_json(key)
+    return _infer(tool)
+
+
+def profile_tool(tool: ToolSpec) -> ToolProfile:
+    """The (cached) profile of one tool."""
+    return _profile_cached(canonical_json(tool.model_dump(mode="json")))
+
+
+def _infer(tool: ToolSpec) -> ToolProfile:
+    words = split_words(tool.name)
+    kind = _verb_kind(words)
+    returns = tool.returns or {}
+    rprops = _props(returns)
+    collection = _array_of_objects(returns)
+    id_param = _pick_id_param(tool, words)
+    required = tuple(tool.required)
+    optional = tuple(sorted(p for p in tool.properties if p not in required))
+    ret_ids = [k for k in sorted(rprops) if k == "id" or k.endswith("_id")]
+
+    if kind is None:
+        kind = "action"
+    if kind == "read" and id_param is None:
+        kind = "list" if collection else "action"
+    if kind == "list" and collection is None:
+        kind = "read" if id_param else "action"
+    if kind in ("update", "delete") and id_param is None:
+        kind = "action"
+    if kind == "create" and not ret_ids:
+        kind = "action"
+
+    entity: str | None = None
+    id_field: str | None = None
+    if kind in ("read", "update", "delete") and id_param:
+        entity = id_param[:-3] if id_param.endswith("_id") else _entity_from_words(words)
+        id_field = id_param if id_param in rprops else ("id" if "id" in rprops else None)
+    elif kind == "create":
+        name_entity = _entity_from_words(words)
+        id_field = next((k for k in ret_ids if k != "id" and k[:-3] not in {p[:-3] for p in _id_params(tool)}),
+                        None) or next((k for k in ret_ids if k == "id"), None) or ret_ids[0]
+        entity = id_field[:-3] if id_field.endswith("_id") else name_entity
+    elif kind == "list" and collection:
+        entity = singular(collection)
+        items = _resolve(_resolve(rprops[collection], returns).get("items", {}), returns)
+        item_ids = [k for k in sorted(_props(items)) if k == "id" or k.endswith("_id")]
+        preferred = f"{entity}_id"
+        id_field = preferred if preferred in item_ids else ("id" if "id" in item_ids else
+                                                            (item_ids[0] if item_ids else None))
+        if id_field and id_field.endswith("_id"):
+            entity = id_field[:-3]
+    return ToolProfile(
+        name=tool.name,
+        kind=kind,
+        entity=entity,
+        id_param=id_param if kind in ("read", "update", "delete") else None,
+        id_field=id_field,
+        collection=collection if kind == "list" else None,
+        required=required,
+        optional=optional,
+    )

@@ -1,0 +1,186 @@
+"""Executable, stateful mock tools generated from their schemas.
+
+``ToolEnvironment.call(world, call) -> (world, result)`` is a pure function of its
+inputs: all randomness is derived from ``world.seed``, ``world.clock`` and the call
+itself, and the input world is never mutated. Replaying the same calls on the same
+initial world therefore reproduces every result and the final ``digest()``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from pydantic import BaseModel, ConfigDict, Field
+from toolweave.tools_env._records import RecordOps
+from toolweave.tools_env.analysis import ToolProfile, profile_tool
+from toolweave.tools_env.values import ValueFactory
+from toolweave.tools_env.world import World
+
+from toolweave.schema import ToolCall, ToolResult, ToolSpec, canonical_json, derive_seed
+
+__all__ = ["BindingError", "EnvSettings", "ToolEnvironment", "inject_key", "load_binding"]
+
+_FAILURES = (
+    ("timeout", "504 Gateway Timeout: the upstream service did not answer in time; try again"),
+    ("rate_limit", "429 Too Many Requests: rate limit exceeded; retry after a short wait"),
+    ("server_error", "500 Internal Server Error: the service failed to process the request"),
+)
+
+
+class EnvSettings(BaseModel):
+    """How the mock environment behaves (set per scenario)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: reads of unknown ids materialize a record (True) or return a not-found error (False)
+    lazy_world: bool = False
+    #: probability that a call fails with an injected transient error
+    error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    #: which injected failures may occur
+    error_kinds: list[str] = Field(default_factory=lambda: [k for k, _ in _FAILURES])
+    #: records per materialized search result
+    search_results: int = Field(default=3, ge=1, le=20)
+
+
+class BindingError(ValueError):
+    """A tool binding ``package.module:function`` could not be loaded."""
+
+
+def load_binding(ref: str) -> Callable[..., Any]:
+    module_name, _, attr = ref.partition(":")
+    if not module_name or not attr:
+        raise BindingError(f"binding {ref!r}: expected 'package.module:function'")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # any import failure is reported, never swallowed
+        raise BindingError(f"binding {ref!r}: cannot import module {module_name!r}: {exc}") from exc
+    try:
+        fn = getattr(module, attr)
+    except AttributeError as exc:
+        raise BindingError(f"binding {ref!r}: module {module_name!r} has no attribute {attr!r}") from exc
+    if not callable(fn):
+        raise BindingError(f"binding {ref!r}: {attr!r} is not callable")
+    return fn  # type: ignore[no-any-return]
+
+
+def inject_key(tool: str) -> str:
+    """World memo key that makes the next call of ``tool`` fail once with a transient error."""
+    return f"inject-failure:{tool}"
+
+
+def _format_error(err: Any) -> str:
+    path = "/".join(str(p) for p in err.absolute_path)
+    where = f"at '{path}'" if path else "at the top level"
+    return f"{where}: {err.message}"
+
+
+class ToolEnvironment:
+    """The mock backend for a set of tools."""
+
+    def __init__(
+        self,
+        tools: Sequence[ToolSpec],
+        settings: EnvSettings | None = None,
+        bindings: Mapping[str, Callable[..., Any] | str] | None = None,
+    ) -> None:
+        self.tools: dict[str, ToolSpec] = {t.name: t for t in tools}
+        self.settings = settings or EnvSettings()
+        self.profiles: dict[str, ToolProfile] = {t.name: profile_tool(t) for t in tools}
+        self._validators: dict[str, Draft202012Validator] = {}
+        self._values = ValueFactory(0)
+        self._bindings: dict[str, Callable[..., Any]] = {
+            name: load_binding(fn) if isinstance(fn, str) else fn for name, fn in (bindings or {}).items()
+        }
+        created = {p.entity for p in self.profiles.values() if p.kind == "create" and p.entity}
+        self._ops = RecordOps(self._values, self.settings, created)
+
+    # -- worlds -------------------------------------------------------------------
+    def new_world(self, seed: int = 0, seed_data: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> World:
+        """A fresh world; ``seed_data`` maps entity type -> records (each with an id field)."""
+        world = World(seed=seed)
+        for entity, records in sorted((seed_data or {}).items()):
+            for i, record in enumerate(records):
+                rid = record.get(f"{entity}_id", record.get("id", f"{entity}-{i + 1}"))
+                world = world.with_record(entity, str(rid), dict(record))
+        return world
+
+    # -- validation ----------------------------------------------------------------
+    def validator(self, name: str) -> Draft202012Validator:
+        v = self._validators.get(name)
+        if v is None:
+            v = Draft202012Validator(self.tools[name].parameters, format_checker=Draft202012Validator.FORMAT_CHECKER)
+            self._validators[name] = v
+        return v
+
+    def argument_errors(self, name: str, arguments: Any) -> list[str]:
+        """Why these arguments are not acceptable for this tool (empty when they are)."""
+        if name not in self.tools:
+            return [f"unknown tool {name!r}"]
+        if not isinstance(arguments, dict):
+            return ["arguments must be a JSON object"]
+        errors = sorted(self.validator(name).iter_errors(arguments), key=lambda e: list(e.absolute_path))
+        return [_format_error(e) for e in errors]
+
+    # -- execution -----------------------------------------------------------------
+    def call(self, world: World, call: ToolCall) -> tuple[World, ToolResult]:
+        """Execute one call. Never raises for bad input: errors come back as tool results."""
+        world = world.tick()
+        if call.name not in self.tools:
+            known = ", ".join(sorted(self.tools))
+            return world, ToolResult(call_id=call.id, name=call.name,
+                                     error=f"unknown tool {call.name!r}; available tools: {known}")
+        problems = self.argument_errors(call.name, call.arguments)
+        if problems:
+            return world, ToolResult(call_id=call.id, name=call.name,
+                                     error="invalid arguments: " + "; ".join(problems))
+        seed = derive_seed(world.seed, world.clock, call.name, canonical_json(call.arguments))
+        world, injected = self._injected_failure(world, call, seed)
+        if injected is not None:
+            return world, ToolResult(call_id=call.id, name=call.name, error=injected)
+        if call.name in self._bindings:
+            return self._call_bound(world, call)
+        tool = self.tools[call.name]
+        world, content, error = self._ops.execute(world, tool, self.profiles[call.name], call.arguments)
+        if error is not None:
+            return world, ToolResult(call_id=call.id, name=call.name, error=error)
+        return world, ToolResult(call_id=call.id, name=call.name, content=content)
+
+    def replay(self, world: World, calls: Sequence[ToolCall]) -> tuple[World, list[ToolResult]]:
+        results = []
+        for c in calls:
+            world, r = self.call(world, c)
+            results.append(r)
+        return world, results
+
+    def _injected_failure(self, world: World, call: ToolCall, seed: int) -> tuple[World, str | None]:
+        """(world, error) for an injected transient failure; error is None when the call goes through."""
+        s = self.settings
+        key = inject_key(call.name)
+        countdown = world.memo.get(key)
+        if isinstance(countdown, int) and not isinstance(countdown, bool) and countdown >= 1:
+            # a planned failure (error-recovery steps): the countdown-th call of this tool fails once
+            world = world.with_memo(key, countdown - 1)
+            if countdown == 1:
+                return world, _FAILURES[(seed >> 8) % len(_FAILURES)][1]
+        if s.error_rate <= 0:
+            return world, None
+        roll = (seed % 1_000_003) / 1_000_003
+        if roll >= s.error_rate:
+            return world, None
+        kinds = [msg for k, msg in _FAILURES if k in s.error_kinds] or [_FAILURES[2][1]]
+        return world, kinds[(seed >> 20) % len(kinds)]
+
+    def _call_bound(self, world: World, call: ToolCall) -> tuple[World, ToolResult]:
+        fn = self._bindings[call.name]
+        try:
+            content = fn(**call.arguments)
+        except Exception as exc:  # a bound function's failure is a tool error, not a crash
+            return world, ToolResult(call_id=call.id, name=call.name, error=f"{type(exc).__name__}: {exc}")
+        try:
+            canonical_json(content)
+        except (TypeError, ValueError):
+            content = str(content)
+        return world, ToolResult(call_id=call.id, name=call.name, content=content)

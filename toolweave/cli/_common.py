@@ -1,0 +1,27 @@
+"""Helpers shared by the command modules."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+_err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print an error the user can act on and exit (no traceback)."""
+    _err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def parse_assignments(items: list[str], option: str) -> dict[str, str]:
+    """``["assistant=pkg.mod:Agent", ...]`` -> ``{"assistant": "pkg.mod:Agent"}``."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            fail(f"{option} {item!r}: expected ROLE=VALUE, e.g. assistant=my_pkg.agents:MyAgent")
+        out[key.strip()] = value.strip()
+    return out
