@@ -167,19 +167,22 @@ class LLMToolSimulator(LLMAgentBase):
         ]
         return AgentOutput(messages=messages, usage=usage.as_dict())
 
-    def _response_format(self, spec: ToolSpec) -> dict[str, Any]:
+    def _response_format(self, spec: ToolSpec) -> tuple[bool | None, dict[str, Any]]:
+        """``json_output`` and extra create arguments asking for ``{"result": ...} | {"error": ...}``."""
+        schema = {
+            "anyOf": [
+                {"type": "object", "properties": {"result": spec.returns or {}}, "required": ["result"]},
+                {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+            ]
+        }
         if self.mode == "structured":
-            schema = {
-                "type": "object",
-                "properties": {"result": spec.returns or {}, "error": {"type": "string"}},
-            }
-            return {
-                "response_format": {
-                    "type": "json_schema",
-                    "json_schema": {"name": "tool_result", "schema": schema},
-                }
-            }
-        return {}
+            fmt = {"type": "json_schema", "json_schema": {"name": "tool_result", "schema": schema, "strict": False}}
+            return None, {"response_format": fmt}
+        if self.mode == "json":
+            if self.schema_hints:
+                return None, {"response_format": {"type": "json_object", "schema": schema}}
+            return True, {}
+        return None, {}
 
     async def _simulate(self, call: ToolCall, spec: ToolSpec | None, world: str) -> ToolResult:
         if spec is None:
@@ -196,8 +199,7 @@ class LLMToolSimulator(LLMAgentBase):
             SystemMessage(content=TOOL_SIMULATOR_SYSTEM),
             UserMessage(content=prompt, source="user"),
         ]
-        extra = self._response_format(spec)
-        json_output = True if self.mode == "json" else None
+        json_output, extra = self._response_format(spec)
         problem = "no answer"
         for _attempt in range(self.attempts):
             try:

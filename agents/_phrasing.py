@@ -117,9 +117,9 @@ USER_TEMPLATES: dict[str, tuple[str, ...]] = {
         "One change: set the {phrase} of the {entity} to {value}.",
     ),
     "follow_up_requery": (
-        "What about {phrase} {value} instead?",
-        "Hmm, can you check again with {phrase} {value} instead?",
-        "And if I change the {phrase} to {value} instead?",
+        "What about the {what} with {phrase} {value} instead?",
+        "Hmm, can you check the {what} again with {phrase} {value} instead?",
+        "And the {what} if I change the {phrase} to {value} instead?",
     ),
     "parallel_join": (
         "{a} Also, {b}",

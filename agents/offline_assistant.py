@@ -84,6 +84,10 @@ class OfflineAssistant:
             asked = prev.content
         results = [m.result.content for m in msgs if m.role == "tool" and m.result is not None and m.result.ok]
         calls: list[ToolCall] = []
+        if not asked and _FOLLOW.search(text):
+            follow = self._follow_up(text, msgs, tools, seed)
+            if follow is not None:
+                return Message(role="assistant", content="", tool_calls=[follow])
         for clause in split_clauses(request):
             tool = self._choose(clause, tools)
             if tool is None:
@@ -106,10 +110,6 @@ class OfflineAssistant:
             if missing:
                 return Message(role="assistant", content=_ask(tool, missing[0], rng))
             calls.append(ToolCall(id=_call_id(seed, len(calls)), name=tool.name, arguments=args))
-        if not calls and _FOLLOW.search(text):
-            follow = self._follow_up(text, msgs, tools, seed)
-            if follow is not None:
-                calls.append(follow)
         if calls:
             return Message(role="assistant", content="", tool_calls=calls)
         return Message(role="assistant", content=self._no_tool_reply(text, tools))
@@ -121,15 +121,21 @@ class OfflineAssistant:
         return tools[scored[0][1]]
 
     def _follow_up(self, text: str, msgs: list[Message], tools: dict[str, ToolSpec], seed: int) -> ToolCall | None:
+        best: tuple[float, int, ToolCall] | None = None
+        order = 0
         for m in reversed(msgs):
             for c in reversed(m.tool_calls):
+                order -= 1
                 tool = tools.get(c.name)
                 if tool is None:
                     continue
                 changed = extract_args(text, tool)
                 if changed:
-                    return ToolCall(id=_call_id(seed, 0), name=c.name, arguments={**c.arguments, **changed})
-        return None
+                    cand = ToolCall(id=_call_id(seed, 0), name=c.name, arguments={**c.arguments, **changed})
+                    key = (score_tool(text, tool), order)
+                    if best is None or key > best[:2]:
+                        best = (key[0], key[1], cand)
+        return best[2] if best is not None else None
 
     def _no_tool_reply(self, text: str, tools: dict[str, ToolSpec]) -> str:
         lowered = text.lower()

@@ -67,6 +67,8 @@ class OfflinePlanner:
         n = rng.randint(lo, hi)
         steps: list[PlanStep] = []
         done: list[_Done] = []
+        want_dependent = bool(settings.get("require_dependent", True)) and mix.get("dependent", 0) > 0
+        sources = {lk.source for lk in links}
         for i in range(n):
             options = self._feasible(by_name, links, done)
             weights = {k: w for k, w in mix.items() if k in options}
@@ -74,8 +76,17 @@ class OfflinePlanner:
                 weights = {k: 1.0 for k in ("single", "chitchat") if k in options} or {"chitchat": 1.0}
             kinds = sorted(weights)
             kind = rng.choices(kinds, weights=[weights[k] for k in kinds])[0]
-            step = self._make(kind, i, options.get(kind), by_name, done, rng, values,
-                              vocab, seed)
+            has_dep = any(st.kind == "dependent" for st in steps)
+            option = options.get(kind)
+            if want_dependent and not has_dep:
+                if "dependent" in options and (i == n - 1 or kind == "dependent"):
+                    kind, option = "dependent", options["dependent"]
+                elif i == 0 and "single" in options:
+                    # open with a call whose result a later step can use
+                    producers = [t for t in options["single"] if t.name in sources]
+                    if producers:
+                        kind, option = "single", producers
+            step = self._make(kind, i, option, by_name, done, rng, values, vocab, seed)
             steps.append(step)
         if settings.get("closing", True):
             steps.append(PlanStep(index=len(steps), kind="closing", intent="thank the assistant and end"))

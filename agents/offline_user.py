@@ -126,7 +126,8 @@ class OfflineUser:
                 return template.format(phrase=param_phrase(param), value=format_value(value, phrases),
                                        entity=entity)
             template = rng.choice(USER_TEMPLATES["follow_up_requery"])
-            return template.format(phrase=param_phrase(param), value=format_value(value, phrases))
+            what = " ".join(tool.name.split("_")[1:]).replace("_", " ") or tool.name
+            return template.format(phrase=param_phrase(param), value=format_value(value, phrases), what=what)
         slots = {k: v for k, v in step.slots.items() if k not in step.withhold}
         return self._request(tool, slots, rng, templates="error_recovery" if kind == "error_recovery" else "single")
 

@@ -21,9 +21,7 @@ _CHUNK_BYTES = 96 * 1024 * 1024
 _LSH_SEED = 20241024
 
 
-def top_k_mask(
-    nodes_a: np.ndarray, nodes_b: np.ndarray, score: np.ndarray, tie: np.ndarray, k: int
-) -> np.ndarray:
+def top_k_mask(nodes_a: np.ndarray, nodes_b: np.ndarray, score: np.ndarray, tie: np.ndarray, k: int) -> np.ndarray:
     """Mask of the pairs that rank among the ``k`` best of either endpoint.
 
     Ranking is by ``score`` descending, then ``tie`` ascending (a deterministic pair hash).
@@ -56,26 +54,44 @@ def pair_hash(a: np.ndarray, b: np.ndarray, salt: int = 0) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
-def _exact(emb: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _row_top(block: np.ndarray, threshold: float, k: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(row, col)`` of the entries above ``threshold``, at most ``k`` best per row."""
+    if k is not None and block.shape[1] > k:
+        idx = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        vals = np.take_along_axis(block, idx, axis=1)
+        r, j = np.nonzero(vals > threshold)
+        return r, idx[r, j]
+    return np.nonzero(block > threshold)
+
+
+def _exact(emb: np.ndarray, threshold: float, k: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(emb)
     chunk = max(1, min(n, _CHUNK_BYTES // max(1, 4 * n)))
-    rows, cols, sims = [], [], []
+    keys, sims = [], []
     for start in range(0, n, chunk):
-        block = emb[start : start + chunk] @ emb[start:].T
-        r, c = np.nonzero(block > threshold)
-        c_abs = c + start
-        upper = c_abs > r + start
-        rows.append(r[upper] + start)
-        cols.append(c_abs[upper])
-        sims.append(block[r[upper], c[upper]])
-    return _cat(rows, np.int64), _cat(cols, np.int64), _cat(sims, np.float32)
+        cols = 0 if k is not None else start  # with top-k each row needs all its columns
+        block = emb[start : start + chunk] @ emb[cols:].T
+        rows = np.arange(len(block))
+        block[rows, rows + start - cols] = -np.inf  # no self pairs
+        r, c = _row_top(block, threshold, k)
+        a, b = r + start, c + cols
+        keys.append(np.minimum(a, b) * n + np.maximum(a, b))
+        sims.append(block[r, c])
+    return _merge(keys, sims, n)
 
 
-def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+def _merge(keys: list[np.ndarray], sims: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not keys:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    key, first = np.unique(np.concatenate(keys).astype(np.int64), return_index=True)
+    sim = np.concatenate(sims)[first].astype(np.float32)
+    return key // n, key % n, sim
 
 
-def _lsh(emb: np.ndarray, threshold: float, max_bands: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _lsh(
+    emb: np.ndarray, threshold: float, k: int | None, max_bands: int, window: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n, dim = emb.shape
     bits = int(min(16, max(4, round(math.log2(max(2, n / 256))))))
     p = 1.0 - math.acos(min(1.0, max(-1.0, threshold))) / math.pi
@@ -89,28 +105,30 @@ def _lsh(emb: np.ndarray, threshold: float, max_bands: int) -> tuple[np.ndarray,
     for band in range(bands):
         signs = (emb @ planes[:, band * bits : (band + 1) * bits]) > 0
         codes = signs.astype(np.int64) @ weights
-        order = np.argsort(codes, kind="stable")
+        # shuffle inside buckets by a per-band hash so that windows differ from band to band
+        shuffle = pair_hash(np.arange(n), np.full(n, n + band), salt=band)
+        order = np.lexsort((shuffle, codes))
         sorted_codes = codes[order]
         bounds = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1], True])
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
             if hi - lo < 2:
                 continue
-            members = np.sort(order[lo:hi])
+            members = order[lo:hi]
             sub = emb[members]
-            step = max(1, _CHUNK_BYTES // max(1, 4 * len(members)))
-            for s in range(0, len(members), step):
-                block = sub[s : s + step] @ sub.T
-                r, c = np.nonzero(block > threshold)
-                upper = c > r + s
-                a, b = members[r[upper] + s], members[c[upper]]
-                keys.append(a * n + b)
-                sims.append(block[r[upper], c[upper]])
-    if not keys:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0, dtype=np.float32)
-    key, first = np.unique(np.concatenate(keys), return_index=True)
-    sim = np.concatenate(sims)[first]
-    return key // n, key % n, sim.astype(np.float32)
+            size = len(members)
+            # a large bucket is compared in windows: each block of `window` rows against itself
+            # and the next block, so the cost grows linearly with the bucket
+            step = size if size <= 2 * window else window
+            for s in range(0, size, step):
+                c0, c1 = s, min(size, s + 2 * step) if step < size else size
+                block = sub[s : s + step] @ sub[c0:c1].T
+                rows = np.arange(len(block))
+                block[rows, rows + s - c0] = -np.inf
+                r, c = _row_top(block, threshold, k)
+                a, b = members[r + s], members[c + c0]
+                keys.append(np.minimum(a, b) * n + np.maximum(a, b))
+                sims.append(block[r, c])
+    return _merge(keys, sims, n)
 
 
 def similar_pairs(
@@ -119,23 +137,26 @@ def similar_pairs(
     *,
     top_k: int | None = None,
     exact_limit: int = 20_000,
-    max_bands: int = 24,
+    max_bands: int | None = None,
+    window: int = 512,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(a, b, sim)`` with ``a < b`` for every row pair whose dot product exceeds ``threshold``.
 
     With ``top_k``, a pair is kept only when it ranks among the ``top_k`` most similar
-    of ``a`` or of ``b``. Pairs come back sorted by ``(a, b)``.
+    of ``a`` or of ``b``. Pairs come back sorted by ``(a, b)``. Above ``exact_limit``
+    rows the search is approximate (LSH, at most ``max_bands`` tables: 24 by default,
+    8 with ``top_k``, where dense clusters of near-duplicates fill each row's list
+    from any table; buckets larger than ``2 * window`` are compared window by window).
     """
     emb = np.ascontiguousarray(emb, dtype=np.float32)
     if len(emb) < 2:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float32)
     if len(emb) <= exact_limit:
-        a, b, sim = _exact(emb, threshold)
+        a, b, sim = _exact(emb, threshold, top_k)
     else:
-        a, b, sim = _lsh(emb, threshold, max_bands)
-    order = np.lexsort((b, a))
-    a, b, sim = a[order], b[order], sim[order]
+        bands = max_bands if max_bands is not None else (8 if top_k is not None else 24)
+        a, b, sim = _lsh(emb, threshold, top_k, bands, window)
     if top_k is not None and len(sim):
         keep = top_k_mask(a, b, sim, pair_hash(a, b), top_k)
         a, b, sim = a[keep], b[keep], sim[keep]

@@ -78,6 +78,8 @@ class PlanSettings(_Strict):
     mix: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_MIX))
     #: end every plan with a closing turn
     closing: bool = True
+    #: every plan has a dependent step (a later call uses an id an earlier call returned), when the tools allow
+    require_dependent: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> PlanSettings:

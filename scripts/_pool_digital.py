@@ -174,6 +174,7 @@ def messaging() -> Domain:
         conversation_id=ident("Identifier of the conversation."),
         chat_message_id=ident("Identifier of the chat message."),
         display_name=string("Name shown for the contact."),
+        query=string("Name, username or phone number to look up.", minLength=1, maxLength=100),
         username=nullable(string("Username of the contact.", pattern="^@?[A-Za-z0-9_.]{2,32}$")),
         text=string("Message text.", minLength=1, maxLength=4000),
         title=string("Name of the conversation."),

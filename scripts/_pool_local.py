@@ -1,4 +1,4 @@
-"""Built-in API pool: maps, weather, event tickets, restaurants and real estate."""
+"""Built-in API pool: maps, weather, event tickets and real estate."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from _pool_common import (
 )
 
 
-
 def maps() -> Domain:
     kinds = "restaurant cafe bar hotel museum park pharmacy hospital gas_station supermarket atm parking"
     category = enum("Category of place.", kinds)
@@ -30,6 +29,8 @@ def maps() -> Domain:
         "maps",
         place_id=ident("Identifier of the place, as returned by search_places."),
         saved_place_id=ident("Identifier of the saved place."),
+        name=string("Name of the place."),
+        description=string("What is happening on the road."),
         route_id=ident("Identifier of the computed route."),
         incident_id=ident("Identifier of the traffic incident."),
         category=category,
@@ -180,6 +181,8 @@ def event_tickets() -> Domain:
         seat_id=ident("Identifier of a seat, as returned by list_show_seats."),
         ticket_order_id=ident("Identifier of the ticket order."),
         transfer_id=ident("Identifier of the ticket transfer."),
+        name=string("Name of the show."),
+        description=string("Description of the show."),
         category=enum("Kind of show.", "concert theater comedy festival sports family"),
         venue_name=string("Name of the venue."),
         start_time=datetime("Local start date and time of the show."),
@@ -217,7 +220,8 @@ def event_tickets() -> Domain:
     d.add("list_show_seats", "List the seats still available for a show.", "show,seat",
           "show_id* section max_price quantity", "show_id seats")
     d.add("get_venue_details", "Get the address, capacity and accessibility of a venue.", "venue,details",
-          "venue_id*", "venue_id name address city capacity accessibility_features parking_available")
+          "venue_id*", "venue_id name address city capacity accessibility_features parking_available",
+          name=string("Name of the venue."))
     d.add("list_venue_shows", "List the upcoming shows at a venue.", "venue,show",
           "venue_id* start_date end_date", "venue_id shows")
     d.add("book_tickets", "Buy tickets for a show.", "ticket,booking",
@@ -232,75 +236,6 @@ def event_tickets() -> Domain:
     d.add("transfer_tickets", "Transfer the tickets of an order to another person by email.",
           "ticket,transfer", "ticket_order_id* recipient_email*",
           "ticket_order_id transfer_id recipient_email status")
-    return d
-
-
-def restaurants() -> Domain:
-    d = Domain(
-        "restaurants",
-        restaurant_id=ident("Identifier of the restaurant, as returned by search_restaurants."),
-        reservation_id=ident("Identifier of the table reservation."),
-        review_id=ident("Identifier of the review."),
-        name=string("Name of the restaurant."),
-        cuisine=string("Cuisine, e.g. 'japanese' or 'tapas'."),
-        price_level=integer("Price level from 1 (cheap) to 4 (expensive).", minimum=1, maximum=4),
-        open_now=boolean("Only restaurants open right now.", default=False),
-        website=nullable(uri("Website of the restaurant.")),
-        opening_hours=array("Opening hours per weekday.", string("Hours, e.g. 'Tue 12:00-22:30'.")),
-        dietary_options=array("Dietary options on the menu.",
-                              enum("An option.", "vegetarian vegan gluten_free halal kosher")),
-        accepts_reservations=boolean("Whether the restaurant takes reservations."),
-        sections=array("Menu sections in order.", record({
-            "section_name": string("Name of the section, e.g. 'Starters'."),
-            "dishes": array("Dishes in the section.", record({
-                "dish_name": string("Name of the dish."),
-                "description": string("What the dish contains."),
-                "price": money("Price of the dish."),
-                "dietary_tags": array("Dietary labels.", string("A label, e.g. 'vegan'.")),
-            })),
-        })),
-        party_size=integer("Number of people.", minimum=1, maximum=20),
-        time=string("Reservation time in HH:MM (24-hour) format, e.g. '19:30'.", pattern=HHMM),
-        available_times=array("Times with a free table.", string("A time, e.g. '19:30'.", pattern=HHMM)),
-        guest_name=string("Name the reservation is under.", minLength=2, maxLength=100),
-        special_requests=string("Requests such as 'high chair' or 'window table'.", maxLength=500),
-        status=enum("Reservation status.", "confirmed seated completed cancelled no_show"),
-        sort_by=enum("Sort order of the reviews.", "newest rating_high rating_low", default="newest"),
-        author=string("Display name of the reviewer."),
-        review_rating=integer("Rating from 1 to 5 stars.", minimum=1, maximum=5),
-        text=string("Body of the review."),
-    )
-    restaurant = "restaurant_id name cuisine address city price_level rating review_count"
-    reservation = "reservation_id restaurant_id date time party_size status"
-    d.define(
-        restaurants=d.records("Matching restaurants.", restaurant),
-        reservations=d.records("Reservations, soonest first.", f"{reservation} name"),
-        reviews=d.records("Reviews.", "review_id author rating=review_rating text date"),
-    )
-    d.add("search_restaurants", "Search restaurants in a city by cuisine, price and rating.",
-          "restaurant,search", "city* cuisine price_level min_rating open_now limit",
-          "restaurants total_results")
-    d.add("get_restaurant_details", "Get the contact details, hours and dietary options of a restaurant.",
-          "restaurant,details", "restaurant_id*",
-          f"{restaurant} phone website opening_hours dietary_options accepts_reservations")
-    d.add("get_restaurant_menu", "Get the menu of a restaurant with prices.", "restaurant,menu",
-          "restaurant_id*", "restaurant_id currency sections")
-    d.add("check_table_availability", "Check which times have a free table for a party on a date.",
-          "reservation,availability", "restaurant_id* date* party_size* time",
-          "restaurant_id date party_size available_times")
-    d.add("book_table", "Reserve a table at a restaurant.", "reservation,booking",
-          "restaurant_id* date* time* party_size* guest_name* phone email special_requests",
-          f"{reservation} confirmation_code")
-    d.add("get_reservation", "Retrieve a table reservation.", "reservation",
-          "reservation_id*", f"{reservation} guest_name special_requests?")
-    d.add("modify_reservation", "Change the date, time, party size or requests of a reservation.",
-          "reservation,change", "reservation_id* date time party_size special_requests", reservation)
-    d.add("cancel_reservation", "Cancel a table reservation.", "reservation,cancel",
-          "reservation_id* reason", "reservation_id status")
-    d.add("list_reservations", "List the table reservations made with an email address.", "reservation",
-          "email* status start_date", "reservations")
-    d.add("get_restaurant_reviews", "Get guest reviews of a restaurant.", "restaurant,review",
-          "restaurant_id* sort_by limit", "restaurant_id rating review_count reviews")
     return d
 
 
@@ -363,9 +298,10 @@ def real_estate() -> Domain:
           f"{listing} description year_built features photos listed_at status=listing_status agent_id")
     d.add("get_agent_details", "Get the contact details of a listing agent.", "agent",
           "agent_id*", "agent_id full_name agency phone email rating listings_count",
-          email=email("Email of the agent."))
+          email=email("Email of the agent."), full_name=string("Full name of the agent."))
     d.add("schedule_viewing", "Book a viewing of a property.", "viewing,booking",
-          "property_id* scheduled_at* full_name* email* phone", f"{viewing} agent_id")
+          "property_id* scheduled_at* full_name* email* phone", f"{viewing} agent_id",
+          full_name=string("Full name of the person attending.", minLength=2, maxLength=100))
     d.add("reschedule_viewing", "Move a viewing to another date and time.", "viewing,change",
           "viewing_id* scheduled_at*", viewing)
     d.add("cancel_viewing", "Cancel a property viewing.", "viewing,cancel",
@@ -387,4 +323,4 @@ def real_estate() -> Domain:
     return d
 
 
-DOMAINS = (maps, weather, event_tickets, restaurants, real_estate)
+DOMAINS = (maps, weather, event_tickets, real_estate)

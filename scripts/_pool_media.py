@@ -42,6 +42,7 @@ def music() -> Domain:
         genre=string("Genre, e.g. 'indie rock'."),
         year=integer("Release year.", minimum=1900, maximum=2100),
         name=string("Name of the artist."),
+        query=string("Song title, artist or album words to look up.", minLength=1, maxLength=200),
         genres=array("Genres of the artist.", string("A genre.")),
         followers=integer("Number of followers.", minimum=0),
         release_date=date("Release date of the album."),
@@ -194,6 +195,8 @@ def news() -> Domain:
         bookmark_id=ident("Identifier of the bookmark."),
         news_alert_id=ident("Identifier of the news alert."),
         title=string("Headline of the article."),
+        url=uri("Link to the article on the publisher's site."),
+        source_url=uri("Home page of the news source."),
         source_name=string("Name of the publication."),
         author=nullable(string("Author of the article, if credited.")),
         published_at=datetime("When the article was published."),
@@ -219,7 +222,8 @@ def news() -> Domain:
     article = "article_id title source_name author published_at url summary category"
     d.define(
         articles=d.records("Articles, most relevant first.", article),
-        sources_list=d.records("News sources.", "source_id name url category country_code language"),
+        sources_list=d.records("News sources.",
+                               "source_id name url=source_url category country_code language"),
         bookmarks=d.records("Bookmarked articles.", "bookmark_id article_id title collection created_at"),
     )
     d.add("get_top_headlines", "Get the top headlines, optionally by country, category or language.",

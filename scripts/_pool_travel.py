@@ -36,6 +36,8 @@ def flights() -> Domain:
         flight_id=ident("Identifier of the flight offer, as returned by search_flights."),
         flight_booking_id=ident("Identifier of the flight booking."),
         airport_code=_iata("IATA code of the airport, e.g. 'LHR'."),
+        name=string("Full name of the airport."),
+        query=string("City, airport name or IATA code to look up.", minLength=2, maxLength=100),
         airline=string("Name of the operating airline."),
         flight_number=string("Flight number, e.g. 'LH400'.", pattern="^[A-Z0-9]{2}[0-9]{1,4}$"),
         origin=_iata("IATA code of the departure airport, e.g. 'JFK'."),
@@ -130,6 +132,10 @@ def hotels() -> Domain:
         hotel_id=ident("Identifier of the hotel, as returned by search_hotels."),
         room_id=ident("Identifier of the room offer, as returned by list_hotel_rooms."),
         hotel_booking_id=ident("Identifier of the hotel booking."),
+        name=string("Name of the hotel."),
+        description=string("Short description of the hotel."),
+        title=string("Title of the review.", minLength=1, maxLength=120),
+        min_review_rating=integer("Only reviews rated at least this, from 1 to 10.", minimum=1, maximum=10),
         review_id=ident("Identifier of the review."),
         check_in_date=date("Check-in date in YYYY-MM-DD format."),
         check_out_date=date("Check-out date in YYYY-MM-DD format."),
@@ -190,7 +196,7 @@ def hotels() -> Domain:
           "hotel,booking,cancel", "hotel_booking_id* reason",
           "hotel_booking_id status refund_amount currency")
     d.add("get_hotel_reviews", "Get recent guest reviews of a hotel.", "hotel,review",
-          "hotel_id* min_rating=review_rating limit", "hotel_id average_rating review_count reviews")
+          "hotel_id* min_rating=min_review_rating limit", "hotel_id average_rating review_count reviews")
     d.add("add_hotel_review", "Post a review of a hotel after a stay.", "hotel,review",
           "hotel_id* rating=review_rating* title* text", "review_id hotel_id rating=review_rating created_at")
     return d
@@ -204,6 +210,7 @@ def car_rental() -> Domain:
         dropoff_location_id=ident("Identifier of the drop-off location, when different from pick-up."),
         car_id=ident("Identifier of the car offer, as returned by search_rental_cars."),
         rental_id=ident("Identifier of the car rental."),
+        name=string("Name of the rental branch."),
         airport_code=nullable(_iata("IATA code of the airport branch, if any.")),
         opening_hours=string("Opening hours, e.g. '06:00-23:00'."),
         pickup_datetime=datetime("Pick-up date and time."),
@@ -263,6 +270,8 @@ def ride_hailing() -> Domain:
     d = Domain(
         "ride_hailing",
         ride_id=ident("Identifier of the ride."),
+        name=string("Marketing name of the ride type."),
+        description=string("What the ride type offers."),
         ride_type=enum("Ride type.", "economy comfort xl premium shared", default="economy"),
         status=enum("Ride status.",
                     "scheduled requested driver_assigned arriving in_progress completed cancelled"),

@@ -24,6 +24,7 @@ from typing import Any
 
 import _pool_commerce
 import _pool_digital
+import _pool_food
 import _pool_local
 import _pool_media
 import _pool_services
@@ -33,7 +34,9 @@ from jsonschema import Draft202012Validator
 from toolweave.schema import ToolSpec
 
 OUT = Path(__file__).resolve().parent.parent / "tools_env" / "data" / "pool.jsonl"
-MODULES = (_pool_travel, _pool_local, _pool_commerce, _pool_services, _pool_digital, _pool_media)
+MODULES = (
+    _pool_travel, _pool_local, _pool_food, _pool_commerce, _pool_services, _pool_digital, _pool_media
+)
 
 
 def all_tools() -> list[dict[str, Any]]:

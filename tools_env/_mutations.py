@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from toolweave.tools_env.pool import READ_VERBS, group_key, phrase, plural, singular, verb_entity, words
+from toolweave.tools_env.pool import READ_VERBS, VERBS, group_key, phrase, plural, singular, verb_entity, words
 
 from toolweave.schema import ToolSpec
 
@@ -89,6 +89,20 @@ def params_of(tool: ToolSpec) -> tuple[Raw, list[str]]:
     return copy.deepcopy(tool.properties), list(tool.required)
 
 
+def _listed(props: Raw, required: list[str], key: str, desc: str, **kw: Any) -> tuple[Raw, list[str], str]:
+    """``key`` turned into a list parameter named in the plural (same place, same required-ness)."""
+    many = plural(key)
+    item = {k: v for k, v in props[key].items() if k != "description"}
+    listed = {"type": "array", "items": item, "minItems": 1, **kw, "description": desc}
+    props = {(many if k == key else k): (listed if k == key else v) for k, v in props.items()}
+    return props, [many if r == key else r for r in required], many
+
+
+def _results(returns: Raw, desc: str, **extra: Raw) -> Raw:
+    results = {"type": "array", "items": returns, "description": desc}
+    return {"type": "object", "required": ["results"], "properties": {"results": results, **extra}}
+
+
 def new_api(job: Job, name: str, description: str, props: Raw, required: list[str], returns: Raw) -> Raw:
     params: Raw = {"type": "object", "properties": props}
     if required:
@@ -141,10 +155,8 @@ _FEATURES: list[tuple[frozenset[str], str, Raw, Raw]] = [
     (_kw(""), "priority", {"priority": _enum("Handling priority.", "low", "normal", "high", "urgent")}, {}),
     (_kw(""), "notes", {"notes": _typed(_S, "Free-text notes.", maxLength=500)}, {}),
 ]
-_READ_FEATURES: list[tuple[str, Raw]] = [
-    ("pagination", {"page": _typed("integer", "Page number.", minimum=1, default=1),
-                    "page_size": _typed("integer", "Results per page.", minimum=1, maximum=100, default=20)}),
-]
+_PAGINATION: Raw = {"page": _typed("integer", "Page number.", minimum=1, default=1),
+                    "page_size": _typed("integer", "Results per page.", minimum=1, maximum=100, default=20)}
 
 
 def _filter_variant(job: Job, fields: dict[str, Raw]) -> Raw | None:
@@ -184,15 +196,16 @@ def add_functionality(job: Job) -> Raw | None:
             return out
     keys = {singular(w) for w in (*entity, *words(job.base.domain))}
     if verb in READ_VERBS and listed:
-        options = [(name, params, {}) for name, params in _READ_FEATURES]
+        options = [("pagination", _PAGINATION, {})]
     elif verb in READ_VERBS:
         names = sorted(k for k in fields if k not in props)
         select = {"type": "array", "items": {"type": _S, "enum": names}, "uniqueItems": True,
                   "description": "Only return these fields (all when omitted)."}
         options = [("field_selection", {"fields": select}, {})] if len(names) > 1 else []
     else:
-        makes = verb in _MAKING
-        options = [(n, p, r) for kw, n, p, r in _FEATURES if (not kw or (makes and kw & keys))]
+        makes, changes = verb in _MAKING, verb in VERBS
+        options = [(n, p, r) for kw, n, p, r in _FEATURES
+                   if ((makes and kw & keys) if kw else (changes if n == "notifications" else makes))]
     options = [o for o in options if not set(o[1]) & set(props)]
     if not options:
         return None
@@ -206,6 +219,7 @@ def add_functionality(job: Job) -> Raw | None:
 
 # -- add parameters ---------------------------------------------------------------------------
 
+_ENDING = _kw("delete remove cancel stop")
 #: common parameters and the words (in the API's parameter and result names) they fit
 _GENERIC_PARAMS: list[tuple[frozenset[str], str, Raw]] = [
     (_kw("name title description body message text query"), "language",
@@ -225,17 +239,21 @@ def add_parameters(job: Job) -> Raw | None:
     taken = {singular(k) for k in props}
     pool: dict[str, Raw] = {}
     reads = verb_entity(job.base.name)[0] in READ_VERBS
-    for other in [*job.context, job.example]:
+    for other in [] if verb_entity(job.base.name)[0] in _ENDING else [*job.context, job.example]:
         same = group_key(other.name) == group and (verb_entity(other.name)[0] in READ_VERBS) == reads
         if other.name == job.base.name or "evolved" in other.tags or not same:
             continue
         for key, sub in other.properties.items():
-            fits = isinstance(sub, dict) and "type" in sub and not key.endswith("id")
+            fits = isinstance(sub, dict) and sub.get("type") not in (None, "boolean") and not key.endswith("id")
             if fits and singular(key) not in taken:
                 pool.setdefault(key, sub)
-    if not pool:
+    verb = verb_entity(job.base.name)[0]
+    if verb in _ENDING:
+        pool = {} if "reason" in props else {"reason": _typed(_S, "Why this is done.", maxLength=300)}
+    if not pool and verb not in _ENDING:
         ws = {w for k in [*props, *record_fields(returns_of(job.base))[0]] for w in words(k)}
-        pool = {k: v for fits, k, v in _GENERIC_PARAMS if k not in props and fits & ws}
+        named = set(words(job.base.name))
+        pool = {k: v for fits, k, v in _GENERIC_PARAMS if k not in props and k not in named and fits & ws}
     if not pool:
         return None
     names = sorted(pool)
@@ -258,6 +276,8 @@ _RULES: list[tuple[str, frozenset[str], str, Raw, str]] = [
     ("string", _kw("country"), "pattern", {"pattern": "^[A-Z]{2}$"}, "a two-letter country code"),
     ("string", _kw("origin destination airport"), "pattern", {"pattern": "^[A-Z]{3}$"}, "an IATA code"),
     ("string", _kw("date day birthday checkin checkout"), "format", {"format": "date"}, "a YYYY-MM-DD date"),
+    ("string", _kw("zone timezone tz"), "pattern", {"pattern": "^[A-Za-z_]+(/[A-Za-z_+-]+)*$"},
+     "an IANA time zone name"),
     ("string", _kw("time datetime at"), "format", {"format": "date-time"}, "an ISO 8601 date-time"),
     ("string", _kw("url website link"), "format", {"format": "uri"}, "a URL"),
     ("string", _kw("unit units"), "enum", {"enum": ["metric", "imperial"]}, "metric or imperial"),
@@ -354,15 +374,8 @@ def mutate_types(job: Job) -> Raw | None:
         name = _named(base.name, "by" if verb in READ_VERBS else "at", "coordinates")
         desc = _describe(base.description, ", located by latitude and longitude")
     else:
-        many = plural(key)
-        scalar = {k: v for k, v in props[key].items() if k != "description"}
-        listed = {"type": "array", "items": scalar, "minItems": 1,
-                  "description": f"One or more: {lower_first(first_sentence(desc0))}."}
-        props = {(many if k == key else k): (listed if k == key else v) for k, v in props.items()}
-        required = [many if r == key else r for r in required]
-        returns = {"type": "object", "required": ["results"],
-                   "properties": {"results": {"type": "array", "items": returns,
-                                              "description": f"One result per {phrase(key)}."}}}
+        props, required, many = _listed(props, required, key, f"One or more: {lower_first(first_sentence(desc0))}.")
+        returns = _results(returns, f"One result per {phrase(key)}.")
         name = _named(base.name, "for", f"multiple_{many}")
         desc = _describe(base.description, f", for several {phrase(many)} at once")
     return new_api(job, name, desc, props, required, returns)
@@ -370,10 +383,9 @@ def mutate_types(job: Job) -> Raw | None:
 
 # -- change returns -----------------------------------------------------------------------------
 
-_RECEIPT: Raw = {
+_CONFIRMATION: Raw = {
     "confirmation_code": _typed(_S, "Code quoted in support requests.", pattern="^[A-Z0-9]{6}$"),
-    "created_at": _typed(_S, "When the request was processed.", format="date-time"),
-    "receipt_url": _typed(_S, "Link to a printable receipt.", format="uri"),
+    "processed_at": _typed(_S, "When the request was processed.", format="date-time"),
 }
 _METADATA: Raw = {
     "last_updated": _typed(_S, "When the data was last refreshed.", format="date-time"),
@@ -382,6 +394,7 @@ _METADATA: Raw = {
 }
 
 
+_NO_BATCH = _kw("list search find query browse")
 _BATCH_KEYS = frozenset({"id", "symbol", "ticker", "code", "number", "isbn", "email", "sku"})
 
 
@@ -392,18 +405,11 @@ def change_returns(job: Job) -> Raw | None:
     verb, entity = verb_entity(job.base.name)
     scalars = [k for k in required if props.get(k, {}).get("type") in ("string", "integer")
                and plural(k) not in props and (words(k) or [""])[-1] in _BATCH_KEYS]
-    if scalars and verb and entity and job.rng.random() < 0.5:
+    if scalars and verb not in _NO_BATCH and entity and "_and_" not in job.base.name and job.rng.random() < 0.5:
         key = scalars[0]
-        many = plural(key)
-        props = {(many if k == key else k): v for k, v in props.items()}
-        item = {k: v for k, v in props[many].items() if k != "description"}
-        props[many] = {"type": "array", "items": item, "minItems": 1, "maxItems": 50,
-                       "description": f"The {phrase(many)} to process."}
-        required = [many if r == key else r for r in required]
-        batch = {"type": "object", "required": ["results"], "properties": {
-            "results": {"type": "array", "items": returns, "description": f"One entry per {phrase(key)}."},
-            "failed": {"type": "array", "items": {"type": item.get("type", _S)},
-                       "description": f"The {phrase(many)} that could not be processed."}}}
+        props, required, many = _listed(props, required, key, f"The {phrase(plural(key))} to process.", maxItems=50)
+        failed = {"type": "array", "items": props[many]["items"], "description": "Those that could not be processed."}
+        batch = _results(returns, f"One entry per {phrase(key)}.", failed=failed)
         name = "_".join(["batch", verb, *entity[:-1], plural(entity[-1])])
         rest = words(job.base.name)[1 + len(entity):]
         name = "_".join([name, *rest]) if rest else name
@@ -415,14 +421,15 @@ def change_returns(job: Job) -> Raw | None:
     if target.get("type") != "object":
         returns = {"type": "object", "properties": {"result": returns}, "required": ["result"]}
         target = returns
-    extra, suffix = (_METADATA, "metadata") if verb in READ_VERBS else (_RECEIPT, "receipt")
+    changes = verb in VERBS and verb not in READ_VERBS
+    extra, suffix = (_CONFIRMATION, "confirmation") if changes else (_METADATA, "metadata")
     fields = [k for k in extra if k not in (target.get("properties") or {})]
     if not fields:
         return None
     for key in job.rng.sample(fields, k=min(len(fields), 2)):
         target.setdefault("properties", {})[key] = copy.deepcopy(extra[key])
-    what = "Also returns when and where the data comes from." if suffix == "metadata" else \
-        "Also returns a confirmation code and receipt details."
+    what = "Also returns a confirmation code and when it was processed." if changes else \
+        "Also returns when and where the data comes from."
     desc = _describe(job.base.description, extra=what)
     return new_api(job, _named(job.base.name, "with", suffix), desc, props, required, returns)
 

@@ -8,7 +8,8 @@ One operation becomes one tool:
   they belong to the transport), plus the ``application/json`` request body: an object
   body has its properties merged in (a clash is renamed ``body_<name>``), any other body
   becomes one ``body`` parameter. Body properties are required only when the request
-  body itself is ``required: true``. ``readOnly`` properties are dropped from requests,
+  body itself is ``required: true``. A parameter without a description gets its title or
+  its name as one. ``readOnly`` properties are dropped from requests,
   ``writeOnly`` ones from responses;
 - returns: the first 2xx (then ``default``) response with a JSON schema; a response with
   no content (e.g. 204) gets a small acknowledgement schema so that every imported tool
@@ -25,14 +26,10 @@ boolean ``exclusiveMinimum``/``exclusiveMaximum`` made numeric, ``example`` move
 from __future__ import annotations
 
 import copy
-import datetime as _dt
-import json
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
@@ -63,44 +60,6 @@ def format_path(path: JsonPath) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
-
-
-def _jsonify(value: Any) -> Any:
-    """YAML values as JSON: keys (e.g. status codes) as strings, dates as ISO text."""
-    if isinstance(value, dict):
-        return {str(k): _jsonify(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonify(v) for v in value]
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    return value
-
-
-def read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ToolImportError(str(path), "", "an existing file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ToolImportError(str(path), "", f"a readable UTF-8 file ({exc})") from None
-
-
-def load_document(path: Path) -> Any:
-    """A JSON or YAML document (by extension; anything else is tried as JSON, then YAML)."""
-    text = read_text(path)
-    suffix = path.suffix.lower()
-    if suffix != ".json":
-        try:
-            return _jsonify(yaml.safe_load(text))
-        except yaml.YAMLError as exc:
-            if suffix in (".yaml", ".yml"):
-                mark = getattr(exc, "problem_mark", None)
-                line = f" at line {mark.line + 1}" if mark is not None else ""
-                raise ToolImportError(str(path), "", f"valid YAML{line}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ToolImportError(str(path), "", f"valid JSON (line {exc.lineno}: {exc.msg})") from None
 
 
 def snake_case(text: str) -> str:
@@ -250,15 +209,9 @@ def _json_media(content: Any) -> Any:
     return None
 
 
-_ACK = {
-    "type": "object",
-    "description": "Acknowledgement (the operation returns no content).",
-    "properties": {
-        "success": {"type": "boolean", "description": "Whether the operation succeeded."},
-        "message": {"type": "string", "description": "A short status message."},
-    },
-    "required": ["success"],
-}
+_ACK = {"type": "object", "description": "Acknowledgement (the operation returns no content).", "properties": {
+    "success": {"type": "boolean", "description": "Whether the operation succeeded."},
+    "message": {"type": "string", "description": "A short status message."}}, "required": ["success"]}
 
 
 def _fallback_name(method: str, path: str) -> str:
@@ -278,6 +231,9 @@ class _Operation:
         self.required: list[str] = []
 
     def _add(self, name: str, schema: dict[str, Any], required: bool) -> None:
+        if not schema.get("description"):
+            text = str(schema.get("title") or name.replace("_", " "))
+            schema = {"description": f"{text[:1].upper()}{text[1:]}.", **schema}
         self.props[name] = schema
         if required and name not in self.required:
             self.required.append(name)

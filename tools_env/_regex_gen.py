@@ -29,6 +29,8 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _sre  # type: ignore[no-redef]
 
+from toolweave.tools_env._value_schema import ValueGenerationError
+
 __all__ = ["RegexGenerationError", "generate_matching", "pattern_length_bounds"]
 
 _INF = 1 << 40
@@ -46,7 +48,7 @@ _CATEGORIES = {
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)}
 
 
-class RegexGenerationError(ValueError):
+class RegexGenerationError(ValueGenerationError):
     """No string matching the pattern (within the length bounds) could be produced."""
 
 

@@ -274,10 +274,11 @@ def _table(*groups: tuple[tuple[str, ...], Provider]) -> dict[str, Provider]:
     return {token: provider for names, provider in groups for token in names}
 
 
+_IMAGE_TOKENS = ("image", "avatar", "photo", "picture", "thumbnail", "logo", "icon")
 #: tokens that win wherever they stand in the name
 _STRONG = _table(
     (("email", "mail"), EMAIL), (("url", "uri", "link", "website", "homepage", "href"), URL),
-    (("image", "avatar", "photo", "picture", "thumbnail", "logo", "icon"), IMAGE), (("uuid", "guid"), UUID),
+    (_IMAGE_TOKENS, IMAGE), (("uuid", "guid"), UUID),
     (("ip", "ipv4"), IPV4), (("ipv6",), IPV6), (("phone", "telephone", "mobile", "fax"), PHONE),
     (("iata", "airport"), IATA), (("currency",), CURRENCY), (("timestamp",), DATETIME),
     (("latitude", "lat"), _p("latitude", _floats(-90, 90, 6))),
@@ -342,6 +343,8 @@ def provider_for_name(name: str) -> Provider | None:
         return _EXACT["_".join(parts[-2:])]
     if parts[-1] in ("id", "ids"):
         return UUID if len(parts) > 1 and parts[-2] in ("uuid", "guid") else RECORD_ID
+    if any(part in _IMAGE_TOKENS for part in parts):
+        return IMAGE
     for table in (_STRONG, _TOKENS, _WEAK):
         for part in reversed(parts):
             if part in table:

@@ -307,13 +307,15 @@ def build_plan(schema: Any, root: Any, natural: str | None) -> Plan:
     candidates = declared if declared is not None else _infer_types(flat, natural)
     nullable = "null" in candidates or flat.get("nullable") is True
     types = [t for t in candidates if t != "null"]
-    for neg in nots:
-        if isinstance(neg, dict) and set(neg) == {"type"}:
-            banned = _types(neg["type"]) or []
-            types = [t for t in (types or list(_ALL_TYPES)) if t not in banned]
-            nullable = nullable and "null" not in banned
-            if "number" in banned:
-                types = [t for t in types if t != "integer"]
+    only_types = [neg["type"] for neg in nots if isinstance(neg, dict) and set(neg) == {"type"}]
+    banned = {t for value in only_types for t in _types(value) or []}
+    if "number" in banned:
+        banned.add("integer")
+    if banned:
+        types = [t for t in (types or _ALL_TYPES) if t not in banned]
+        if not types and declared is None:
+            types = [t for t in _ALL_TYPES if t not in banned]
+        nullable = nullable and "null" not in banned
     if declared is not None and not types and not nullable and not ({"enum", "const"} & set(flat)):
         raise ValueGenerationError(f"no type left to generate for {schema!r}")
     verify = bool(groups or nots or merged or _VERIFY_KEYS & set(flat))

@@ -23,20 +23,20 @@ equal names, descriptions and parameters.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import yaml
 from toolweave.tools_env._bfcl_types import bfcl_schema
 from toolweave.tools_env._openapi import (
     JsonPath,
     ToolImportError,
     check_json_schema,
     import_openapi,
-    load_document,
-    read_text,
     tool_name,
 )
 
@@ -53,6 +53,44 @@ _MCP_HINTS = {
     "idempotentHint": "idempotent",
     "openWorldHint": "open-world",
 }
+
+
+def _jsonify(value: Any) -> Any:
+    """YAML values as JSON: keys (e.g. status codes) as strings, dates as ISO text."""
+    if isinstance(value, dict):
+        return {str(k): _jsonify(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonify(v) for v in value]
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ToolImportError(str(path), "", "an existing file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ToolImportError(str(path), "", f"a readable UTF-8 file ({exc})") from None
+
+
+def _load_document(path: Path) -> Any:
+    """A JSON or YAML document (by extension; anything else is tried as JSON, then YAML)."""
+    text = _read_text(path)
+    suffix = path.suffix.lower()
+    if suffix != ".json":
+        try:
+            return _jsonify(yaml.safe_load(text))
+        except yaml.YAMLError as exc:
+            if suffix in (".yaml", ".yml"):
+                mark = getattr(exc, "problem_mark", None)
+                line = f" at line {mark.line + 1}" if mark is not None else ""
+                raise ToolImportError(str(path), "", f"valid YAML{line}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ToolImportError(str(path), "", f"valid JSON (line {exc.lineno}: {exc.msg})") from None
 
 
 def _parameters(raw: Any, file: str, path: JsonPath) -> dict[str, Any]:
@@ -212,9 +250,9 @@ def import_tools(kind: str, path: str | Path, *, domain: str | None = None) -> l
     if kind not in IMPORT_KINDS:
         raise ToolImportError(file, "", f"an import kind among {', '.join(IMPORT_KINDS)} (got {kind!r})")
     if kind == "bfcl":
-        tools = _import_bfcl(read_text(p), file, domain)
+        tools = _import_bfcl(_read_text(p), file, domain)
     else:
-        data = load_document(p)
+        data = _load_document(p)
         if kind == "openapi":
             tools = import_openapi(data, file, domain)
         elif kind == "openai":

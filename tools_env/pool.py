@@ -27,28 +27,9 @@ from pydantic import ValidationError
 from toolweave.schema import ToolSpec, canonical_json
 
 __all__ = [
-    "PROBLEM_KINDS",
-    "READ_VERBS",
-    "VERBS",
-    "PoolError",
-    "PoolProblem",
-    "PoolStats",
-    "atomic_write_text",
-    "builtin_pool",
-    "group_key",
-    "load_pool",
-    "meta_error",
-    "phrase",
-    "plural",
-    "pool_stats",
-    "pool_to_jsonl",
-    "resolve_pool",
-    "save_pool",
-    "schema_problems",
-    "singular",
-    "tool_problems",
-    "type_label",
-    "verb_entity",
+    "PROBLEM_KINDS", "READ_VERBS", "VERBS", "PoolError", "PoolProblem", "PoolStats", "atomic_write_text",
+    "builtin_pool", "group_key", "load_pool", "meta_error", "phrase", "plural", "pool_stats", "pool_to_jsonl",
+    "resolve_pool", "save_pool", "schema_problems", "singular", "tool_problems", "type_label", "verb_entity",
     "words",
 ]
 
@@ -94,30 +75,21 @@ class PoolError(ValueError):
     """A pool file that cannot be read; the message names the file, line and field."""
 
 
-def _expected(err: Any) -> str:
-    kind = err.get("type", "")
-    if kind == "missing":
-        return "expected a value (the field is required)"
-    if kind == "extra_forbidden":
-        allowed = ", ".join(ToolSpec.model_fields)
-        return f"expected no such field (allowed: {allowed})"
-    if kind == "string_pattern_mismatch":
-        return "expected a name of letters, digits, '_', '.', '-' (starting with a letter or '_', max 64)"
-    if kind == "string_type":
-        return "expected a string"
-    if kind in ("dict_type", "model_type"):
-        return "expected an object"
-    if kind == "list_type":
-        return "expected a list"
-    return f"expected a valid value ({err.get('msg', 'invalid')})"
+_EXPECTED = {
+    "missing": "a value (the field is required)",
+    "extra_forbidden": f"no such field (allowed: {', '.join(ToolSpec.model_fields)})",
+    "string_pattern_mismatch": "a name of letters, digits, '_', '.', '-' (starting with a letter or '_', max 64)",
+    "string_type": "a string",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "list_type": "a list",
+}
 
 
-def _spec_errors(exc: ValidationError) -> list[str]:
-    out = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err.get("loc", ())) or "(tool)"
-        out.append(f"{loc}: {_expected(err)}")
-    return out
+def _spec_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err.get("loc", ())) or "(tool)"
+    return f"{loc}: expected {_EXPECTED.get(err['type'], 'a valid value (' + err['msg'] + ')')}"
 
 
 def _parse_tool(data: Any, where: str) -> ToolSpec:
@@ -126,7 +98,7 @@ def _parse_tool(data: Any, where: str) -> ToolSpec:
     try:
         return ToolSpec.model_validate(data)
     except ValidationError as exc:
-        raise PoolError(f"{where}: {_spec_errors(exc)[0]}") from None
+        raise PoolError(f"{where}: {_spec_error(exc)}") from None
 
 
 def _parse_array(text: str, name: str) -> list[ToolSpec]:
@@ -214,19 +186,22 @@ def resolve_pool(spec: str) -> list[ToolSpec]:
 
 # -- names -------------------------------------------------------------------------------------
 
-#: leading words read as the operation verb of a tool name (``search`` in ``search_hotels``)
-VERBS = frozenset({
-    "get", "search", "find", "list", "fetch", "lookup", "query", "read", "check", "track", "recommend",
-    "estimate", "compute", "calculate", "convert", "create", "add", "book", "reserve", "place", "post",
-    "update", "set", "edit", "modify", "delete", "remove", "cancel", "send", "transfer", "pay", "buy",
-    "order", "schedule", "upload", "download", "start", "stop", "rent", "register", "subscribe", "share",
-    "submit", "rate", "review", "plot", "translate", "generate", "write", "play", "verify", "validate",
-})
+_READ_TEXT = """
+get search find list fetch lookup query read check track recommend estimate compute calculate convert
+translate verify validate summarize transliterate detect analyze compare suggest predict preview quote
+browse view show describe retrieve
+"""
+_CHANGE_TEXT = """
+create add book reserve place post update set edit modify delete remove
+cancel send transfer pay buy order schedule upload download start stop rent register subscribe share submit
+rate review plot generate write play react mark reschedule move close open enroll invite archive star pause
+resume like follow unfollow approve reject assign mute lock unlock turn apply request refill renew return
+refund redeem reply forward upgrade rename save clear reset restore withdraw confirm join leave
+"""
 #: verbs of side-effect-free operations
-READ_VERBS = frozenset({
-    "get", "search", "find", "list", "fetch", "lookup", "query", "read", "check", "track", "recommend",
-    "estimate", "compute", "calculate", "convert", "translate", "verify", "validate",
-})
+READ_VERBS = frozenset(_READ_TEXT.split())
+#: leading words read as the operation verb of a tool name (``search`` in ``search_hotels``)
+VERBS = READ_VERBS | frozenset(_CHANGE_TEXT.split())
 _LINKS = frozenset({"by", "with", "for", "and", "in", "on", "of", "within", "to", "from"})
 
 

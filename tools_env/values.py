@@ -35,7 +35,7 @@ from typing import Any
 from faker import Faker
 from jsonschema import FormatChecker
 from toolweave.tools_env import _value_numbers as _numbers
-from toolweave.tools_env._regex_gen import RegexGenerationError, generate_matching
+from toolweave.tools_env._regex_gen import generate_matching
 from toolweave.tools_env._value_providers import Provider, provider_for_format, provider_for_name, singular
 from toolweave.tools_env._value_schema import Plan, ValueGenerationError, build_plan, validator_for_root
 
@@ -155,7 +155,7 @@ class ValueFactory:
             for _ in range(_ATTEMPTS):
                 try:
                     candidate = self._from_plan(plan, name, root, provider)
-                except (ValueGenerationError, RegexGenerationError) as exc:
+                except ValueGenerationError as exc:
                     problem = exc
                     continue
                 if validator.is_valid(candidate):

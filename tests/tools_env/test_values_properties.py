@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator, FormatChecker
-
 from toolweave.tools_env.values import ValueFactory, generate_value
 
 Schema = dict[str, Any]
@@ -26,7 +25,8 @@ FORMATS = ["date", "date-time", "time", "email", "uuid", "ipv4", "ipv6", "uri", 
 PATTERNS = [(r"^[A-Z]{3}$", 3, 3), (r"^\d{3}-\d{4}$", 8, 8), (r"^(foo|bar)[a-z]{2,5}$", 5, 8),
             (r"^[a-z]+$", 1, None), (r"^[A-Z][a-z]*(-[A-Z][a-z]*)?$", 1, None), (r"\d", 1, None),
             (r"^[A-Z]{2}-\d{4,6}$", 7, 9), (r"^(\+\d{1,3} )?\d{3} \d{3} \d{4}$", 12, 17),
-            (r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", 5, None), (r"^#[0-9a-fA-F]{6}$", 7, 7), (r"^v\d+\.\d+$", 4, None),
+            (r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", 5, None), (r"^#[0-9a-fA-F]{6}$", 7, 7),
+            (r"^v\d+\.\d+$", 4, None),
             (r"^(?=.*\d)[a-z0-9]{6,10}$", 6, 10), (r"^\w+(\s\w+)*$", 1, None), (r"^(ab|c)*d?$", 0, None)]
 
 
@@ -36,7 +36,9 @@ def strict_checker() -> FormatChecker:
 
     @checker.checks("date-time", raises=ValueError)
     def _date_time(value: object) -> bool:
-        return not isinstance(value, str) or (value.endswith("Z") and bool(dt.datetime.fromisoformat(value[:-1])))
+        if not isinstance(value, str):
+            return True
+        return value.endswith("Z") and bool(dt.datetime.fromisoformat(value[:-1]))
 
     @checker.checks("uri")
     def _uri(value: object) -> bool:
@@ -169,9 +171,11 @@ def _combined(children: st.SearchStrategy[Schema]) -> st.SearchStrategy[Schema]:
     return st.one_of(one_of, any_of, all_of, negated, nullable)
 
 
-SCHEMAS: st.SearchStrategy[Schema] = st.recursive(
-    LEAVES, lambda children: st.one_of(_object(children), _array(children), _combined(children)), max_leaves=12
-)
+def _extend(children: st.SearchStrategy[Schema]) -> st.SearchStrategy[Schema]:
+    return st.one_of(_object(children), _array(children), _combined(children))
+
+
+SCHEMAS: st.SearchStrategy[Schema] = st.recursive(LEAVES, _extend, max_leaves=12)
 
 
 @st.composite
@@ -181,14 +185,15 @@ def documents(draw: st.DrawFn) -> Schema:
     if draw(st.booleans()):
         return body
     other = draw(SCHEMAS)
+    tree = {"type": "object", "required": ["label", "children"],
+            "properties": {"label": {"type": "string"},
+                           "children": {"type": "array", "items": {"$ref": "#/$defs/Tree"}}}}
     return {
-        "$defs": {"Body": body, "Other": other, "Tree": {
-            "type": "object", "required": ["label", "children"],
-            "properties": {"label": {"type": "string"}, "children": {"type": "array", "items": {"$ref": "#/$defs/Tree"}}},
-        }},
+        "$defs": {"Body": body, "Other": other, "Tree": tree},
         "type": "object",
         "required": ["body"],
-        "properties": {"body": {"$ref": "#/$defs/Body"}, "others": {"type": "array", "items": {"$ref": "#/$defs/Other"}},
+        "properties": {"body": {"$ref": "#/$defs/Body"},
+                       "others": {"type": "array", "items": {"$ref": "#/$defs/Other"}},
                        "tree": {"$ref": "#/$defs/Tree"}},
     }
 
