@@ -160,12 +160,18 @@ class LLMAgentBase:
         output: type[M],
         check: Callable[[M], list[str]] | None = None,
         agent_name: str | None = None,
+        schema: dict[str, Any] | None = None,
     ) -> M:
-        """Ask an autogen ``AssistantAgent`` for one ``output`` object; feed errors back; retry."""
+        """Ask an autogen ``AssistantAgent`` for one ``output`` object; feed errors back; retry.
+
+        ``schema`` (default: the model's JSON schema) is the hint sent in JSON mode; it may be
+        tighter than the pydantic model (e.g. enums of the tool names on offer).
+        """
         structured = self.mode == "structured"
         client: ChatCompletionClient = self.client
         if self.mode == "json":
-            client = JsonModeClient(client, schema=output.model_json_schema() if self.schema_hints else None)
+            hint = (schema or output.model_json_schema()) if self.schema_hints else None
+            client = JsonModeClient(client, schema=hint)
         agent = AssistantAgent(
             name=re.sub(r"\W", "_", agent_name or self.name),
             model_client=client,

@@ -108,7 +108,7 @@ def _loads_with_repair(candidate: str) -> Any:
     last: json.JSONDecodeError | None = None
     for text in attempts:
         try:
-            return json.loads(text)
+            return json.loads(text, strict=False)
         except json.JSONDecodeError as err:
             last = err
     assert last is not None

@@ -134,8 +134,39 @@ class LLMPlanner(LLMAgentBase):
             return problems
 
         with usage_scope() as usage:
-            await self.ask_structured(system=PLANNER_SYSTEM, prompt=prompt, output=_PlanDraft, check=check)
+            await self.ask_structured(
+                system=PLANNER_SYSTEM,
+                prompt=prompt,
+                output=_PlanDraft,
+                check=check,
+                schema=_plan_schema(kinds, sorted(required)),
+            )
         return AgentOutput(plan=plan_box[0], usage=usage.as_dict())
+
+
+def _plan_schema(kinds: list[str], tools: list[str]) -> dict[str, Any]:
+    """JSON schema of a draft for exactly these kinds, naming only these tools (a JSON-mode hint)."""
+    tool_names: dict[str, Any] = {"type": "string", "enum": tools} if tools else {"type": "string"}
+    step = {
+        "type": "object",
+        "properties": {
+            "kind": {"type": "string", "enum": sorted(set(kinds))},
+            "intent": {"type": "string", "minLength": 1},
+            "tools": {"type": "array", "items": tool_names},
+            "depends_on": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            "slots": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+            "withhold": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["kind", "intent", "tools"],
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "goal": {"type": "string"},
+            "steps": {"type": "array", "items": step, "minItems": len(kinds), "maxItems": len(kinds)},
+        },
+        "required": ["goal", "steps"],
+    }
 
 
 def _draft_to_plan(

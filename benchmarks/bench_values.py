@@ -23,9 +23,10 @@ from toolweave.tools_env.values import ValueFactory, ValueGenerationError
 
 Schema = dict[str, Any]
 
-NAMES = ["id", "booking_id", "customer_email", "departure_city", "name", "price", "total", "currency", "rating",
-         "status", "created_at", "check_in", "latitude", "notes", "quantity", "url", "phone", "zip", "tags",
-         "country_code", "iata", "language", "is_active", "title", "x", "value", "amount", "description"]
+NAMES = ["id", "booking_id", "customer_email", "departure_city", "name", "price", "total", "currency",
+         "rating", "status", "created_at", "check_in", "latitude", "notes", "quantity", "url", "phone", "zip",
+         "tags", "country_code", "iata", "language", "is_active", "title", "x", "value", "amount",
+         "description"]
 FORMATS = ["date", "date-time", "time", "email", "uuid", "ipv4", "ipv6", "uri", "hostname"]
 PATTERNS = [r"^[A-Z]{3}$", r"^\d{3}-\d{4}$", r"^(foo|bar)[a-z]{2,5}$", r"^[a-z]+$", r"^[A-Z]{2}-\d{4,6}$",
             r"^#[0-9a-fA-F]{6}$", r"^(?=.*\d)[a-z0-9]{6,10}$", r"^\w+(\s\w+)*$", r"\d"]
@@ -77,7 +78,8 @@ class SchemaMaker:
                 out["multipleOf"] = rng.choice([2, 5, 10] if kind == "integer" else [0.5, 0.25, 0.1, 0.01, 3])
             return out
         if kind == "enum":
-            return {"enum": rng.sample(["a", "b", "c", 1, 2, 3.5, True, None, "long value"], rng.randint(1, 4))}
+            options = ["a", "b", "c", 1, 2, 3.5, True, None, "long value"]
+            return {"enum": rng.sample(options, rng.randint(1, 4))}
         if kind == "const":
             return {"const": rng.choice(["fixed", 42, {"k": [1, 2]}, None])}
         if kind == "nullable":

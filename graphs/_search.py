@@ -138,14 +138,14 @@ def similar_pairs(
     top_k: int | None = None,
     exact_limit: int = 20_000,
     max_bands: int | None = None,
-    window: int = 512,
+    window: int = 256,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(a, b, sim)`` with ``a < b`` for every row pair whose dot product exceeds ``threshold``.
 
     With ``top_k``, a pair is kept only when it ranks among the ``top_k`` most similar
     of ``a`` or of ``b``. Pairs come back sorted by ``(a, b)``. Above ``exact_limit``
     rows the search is approximate (LSH, at most ``max_bands`` tables: 24 by default,
-    8 with ``top_k``, where dense clusters of near-duplicates fill each row's list
+    6 with ``top_k``, where dense clusters of near-duplicates fill each row's list
     from any table; buckets larger than ``2 * window`` are compared window by window).
     """
     emb = np.ascontiguousarray(emb, dtype=np.float32)
@@ -155,7 +155,7 @@ def similar_pairs(
     if len(emb) <= exact_limit:
         a, b, sim = _exact(emb, threshold, top_k)
     else:
-        bands = max_bands if max_bands is not None else (8 if top_k is not None else 24)
+        bands = max_bands if max_bands is not None else (6 if top_k is not None else 24)
         a, b, sim = _lsh(emb, threshold, top_k, bands, window)
     if top_k is not None and len(sim):
         keep = top_k_mask(a, b, sim, pair_hash(a, b), top_k)

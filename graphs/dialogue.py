@@ -290,6 +290,15 @@ def build_dialogue_graph(
         "verifier": route_after_verifier,
         **(routes or {}),
     }
+    def asynced(fn: Callable[[DialogueState], str]) -> Callable[[DialogueState], Any]:
+        # LangGraph runs sync branch functions in a thread pool under ainvoke; a thin
+        # coroutine keeps routing on the event loop (the pure function stays replaceable)
+        async def route(state: DialogueState) -> str:
+            return fn(state)
+
+        return route
+
+    r = {k: asynced(v) for k, v in r.items()}
     g = StateGraph(DialogueState)
     g.add_node("planner", planner)
     g.add_node("user", user)

@@ -16,7 +16,6 @@ import math
 import os
 import re
 import zlib
-from collections import Counter
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -106,6 +105,28 @@ class LexicalBackend:
                 chars.extend("#" + padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
         return words, chars
 
+    def _family(self, feats: list[list[str]]) -> np.ndarray:
+        """The L2-normalized hashed TF-IDF block of one feature family."""
+        n = len(feats)
+        vocab: dict[str, int] = {}
+        lengths = np.fromiter((len(f) for f in feats), dtype=np.int64, count=n)
+        ids = np.fromiter((vocab.setdefault(x, len(vocab)) for f in feats for x in f), dtype=np.int64)
+        block = np.zeros((n, self.dim), dtype=np.float32)
+        if not len(ids):
+            return block
+        rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        size = len(vocab)
+        key, tf = np.unique(rows * size + ids, return_counts=True)
+        rows, ids = key // size, key % size
+        df = np.bincount(ids, minlength=size)
+        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        cols = np.fromiter((self._column(x) for x in vocab), dtype=np.int64, count=size)
+        vals = ((1.0 + np.log(tf)) * idf[ids] * np.sign(cols[ids])).astype(np.float32)
+        np.add.at(block, (rows, np.abs(cols[ids]) - 1), vals)
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        block /= np.where(norms > 0, norms, 1.0)
+        return block
+
     def _column(self, feature: str) -> int:
         col = self._columns.get(feature)
         if col is None:
@@ -121,28 +142,8 @@ class LexicalBackend:
             return out
         parsed = [self._features(t) for t in texts]
         for family, weight in ((0, self.word_weight), (1, 1.0 - self.word_weight)):
-            if weight == 0.0:
-                continue
-            counts = [Counter(p[family]) for p in parsed]
-            df: Counter[str] = Counter()
-            for c in counts:
-                df.update(c.keys())
-            n = len(texts)
-            idf = {f: math.log((1 + n) / (1 + d)) + 1.0 for f, d in df.items()}
-            rows: list[int] = []
-            cols: list[int] = []
-            vals: list[float] = []
-            for r, c in enumerate(counts):
-                for feature, tf in c.items():
-                    col = self._column(feature)
-                    rows.append(r)
-                    cols.append(abs(col) - 1)
-                    vals.append(math.copysign((1.0 + math.log(tf)) * idf[feature], col))
-            block = np.zeros((n, self.dim), dtype=np.float32)
-            np.add.at(block, (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)), vals)
-            norms = np.linalg.norm(block, axis=1, keepdims=True)
-            block /= np.where(norms > 0, norms, 1.0)
-            out += math.sqrt(weight) * block
+            if weight > 0.0:
+                out += math.sqrt(weight) * self._family([p[family] for p in parsed])
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         out /= np.where(norms > 0, norms, 1.0)
         return out

@@ -264,7 +264,7 @@ def build_tool_graph(
 
     flow = nx.DiGraph()
     flow.add_nodes_from(names)
-    fanout = None if k is None else max(8, k // 2)
+    fanout = None if k is None else max(4, k // 4)
     for link in find_links(tools, max_fanout=fanout):
         entry = (link.field, link.param, link.score)
         if flow.has_edge(link.source, link.target):

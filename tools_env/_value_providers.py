@@ -22,7 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Provider", "id_prefix", "provider_for_format", "provider_for_name", "singular", "tokens"]
+__all__ = [
+    "Provider", "id_prefix", "provider_for_format", "provider_for_name", "singular", "sized_format", "tokens",
+]
 
 Maker = Callable[[Any, random.Random, str], Any]
 
@@ -358,3 +360,23 @@ def provider_for_name(name: str) -> Provider | None:
 def provider_for_format(fmt: str) -> Provider | None:
     """The provider for a JSON Schema ``format`` (None when unknown)."""
     return _BY_FORMAT.get(fmt)
+
+
+#: format -> (text before the free part, text after it, longest free part)
+_SIZED = {"email": ("", "@x.io", 64), "idn-email": ("", "@x.io", 64), "hostname": ("", ".io", 60),
+          "idn-hostname": ("", ".io", 60), "uri": ("https://a.io/", "", 2000),
+          "iri": ("https://a.io/", "", 2000), "url": ("https://a.io/", "", 2000)}
+
+
+def sized_format(fmt: str, low: int, high: int | None, rng: random.Random) -> str | None:
+    """A plain value of ``fmt`` whose length lies in [low, high], or None when there is none."""
+    if fmt not in _SIZED:
+        return None
+    before, after, longest = _SIZED[fmt]
+    fixed = len(before) + len(after)
+    least = fixed + (0 if before else 1)
+    most = fixed + longest if high is None else min(high, fixed + longest)
+    if max(low, least) > most:
+        return None
+    size = rng.randint(max(low, least), min(most, max(low, least) + 8)) - fixed
+    return before + "".join(rng.choice(string.ascii_lowercase) for _ in range(size)) + after

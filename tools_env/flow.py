@@ -318,7 +318,7 @@ def find_links(
     name order, so that no tool becomes a hub by its spelling). To stay linear on pools
     of tens of thousands of tools, targets in the source's own domain are all scored,
     while targets in other domains are scored only from a window of
-    ``4 * max_fanout`` entries of the candidate list, at a position fixed by a hash of
+    ``2 * max_fanout`` entries of the candidate list, at a position fixed by a hash of
     the source field: a common field such as ``city`` feeds a deterministic sample of
     the thousands of tools that take it instead of all of them.
     """
@@ -341,8 +341,8 @@ def find_links(
             best: dict[tuple[int, str], float] = {}
             for key, src in group:
                 candidates = index.get(key, [])
-                if max_fanout is not None and len(candidates) > 4 * max_fanout:
-                    candidates = _window(candidates, by_domain[key], tool, i, path, tools, 4 * max_fanout)
+                if max_fanout is not None and len(candidates) > 2 * max_fanout:
+                    candidates = _window(candidates, by_domain[key], tool, i, path, tools, 2 * max_fanout)
                 for dst in candidates:
                     if dst.tool == i or not _compatible(src.types, dst.types):
                         continue

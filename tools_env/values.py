@@ -15,9 +15,9 @@ construction (types, enum/const, numeric bounds and ``multipleOf``, lengths,
 Where construction cannot be exact (``oneOf``/``anyOf``/``not``/``if``, several
 patterns, ``contains``, ``uniqueItems``...) a candidate is checked with jsonschema and
 drawn again, so every value returned validates against its schema. Recursive schemas
-are cut short: from the second time a reference recurs on the path, optional
-properties are left out, arrays are as short as allowed and the branch with the
-fewest references is chosen.
+are cut short: once a reference recurs on the path, optional properties are left
+out, arrays are as short as allowed and the branch with the fewest references is
+(mostly) chosen.
 
 Schemas are analysed once and cached by identity (the cache keeps the schema alive,
 so an id cannot be reused while its entry exists); treat schemas as immutable once
@@ -36,7 +36,13 @@ from faker import Faker
 from jsonschema import FormatChecker
 from toolweave.tools_env import _value_numbers as _numbers
 from toolweave.tools_env._regex_gen import generate_matching
-from toolweave.tools_env._value_providers import Provider, provider_for_format, provider_for_name, singular
+from toolweave.tools_env._value_providers import (
+    Provider,
+    provider_for_format,
+    provider_for_name,
+    singular,
+    sized_format,
+)
 from toolweave.tools_env._value_schema import Plan, ValueGenerationError, build_plan, validator_for_root
 
 __all__ = ["ValueFactory", "ValueGenerationError", "generate_value"]
@@ -119,8 +125,10 @@ class ValueFactory:
             return hit[2]
         if len(self._validators) >= _CACHE_LIMIT:
             self._validators.clear()
-        base = validator_for_root(root)
-        validator = base if schema is root else base.evolve(schema=schema)
+        if schema is root:
+            validator = validator_for_root(root)
+        else:
+            validator = self._validator(root, root).evolve(schema=schema)
         self._validators[key] = (schema, root, validator)
         return validator
 
@@ -144,9 +152,7 @@ class ValueFactory:
         self._depth += 1
         if self._depth > _MAX_DEPTH:
             raise ValueGenerationError("schema recursion has no way out (a required reference cycle?)")
-        recurring = any(ref in self._refs for ref in plan.refs)
-        self._refs.extend(plan.refs)
-        self._minimal += recurring
+        recurring = self._enter(plan)
         try:
             if not plan.verify:
                 return self._from_plan(plan, name, root, provider)
@@ -164,9 +170,19 @@ class ValueFactory:
             raise ValueGenerationError(f"no valid value after {_ATTEMPTS} attempts for {name or 'value'}: "
                                        f"{getattr(problem, 'message', problem)}")
         finally:
-            self._minimal -= recurring
-            del self._refs[len(self._refs) - len(plan.refs):]
+            self._leave(plan, recurring)
             self._depth -= 1
+
+    def _enter(self, plan: Plan) -> bool:
+        """Put the plan's references on the path; True when one of them recurs (go minimal)."""
+        recurring = any(ref in self._refs for ref in plan.refs)
+        self._refs.extend(plan.refs)
+        self._minimal += recurring
+        return recurring
+
+    def _leave(self, plan: Plan, recurring: bool) -> None:
+        self._minimal -= recurring
+        del self._refs[len(self._refs) - len(plan.refs):]
 
     def _from_plan(self, plan: Plan, name: str, root: Any, provider: Provider | None) -> Any:
         rng = self._rng
@@ -176,9 +192,12 @@ class ValueFactory:
                 index = min(range(len(weights)), key=lambda i: (weights[i], rng.random()))
             else:
                 index = rng.randrange(len(weights))
-            derived = plan.branch_schema(index)
-            sub = self._plan(derived, root, provider.natural if provider else None)
-            return self._from_plan(sub, name, root, provider)
+            sub = self._plan(plan.branch_schema(index), root, provider.natural if provider else None)
+            recurring = self._enter(sub)
+            try:
+                return self._from_plan(sub, name, root, provider)
+            finally:
+                self._leave(sub, recurring)
         flat = plan.flat
         if "const" in flat:
             return copy.deepcopy(flat["const"])
@@ -259,6 +278,9 @@ class ValueFactory:
             fitted = _numbers.fit_length(text, low, high, strict, self._faker)
             if fitted is not None:
                 return fitted
+        fallback = sized_format(fmt, low, high, rng) if isinstance(fmt, str) else None
+        if fallback is not None:
+            return fallback
         raise ValueGenerationError(f"cannot make a {fmt} string with length in [{low}, {high}]")
 
     def _array(self, flat: dict[str, Any], name: str, root: Any) -> list[Any]:
@@ -309,7 +331,8 @@ class ValueFactory:
         low, high = int(flat.get("minProperties", 0)), flat.get("maxProperties")
         deps = {k: v for k, v in flat.get("dependentRequired", {}).items()}
         deps.update({k: v for k, v in flat.get("dependencies", {}).items() if isinstance(v, list)})
-        keys = [k for k in props if k in required or (not self._minimal and rng.random() < _OPTIONAL_RATE)]
+        keys = [k for k in props if k in required
+                or (props[k] is not False and not self._minimal and rng.random() < _OPTIONAL_RATE)]
         keys += [k for k in required if k not in props]
         for key in keys:
             keys.extend(d for d in deps.get(key, []) if d not in keys)
@@ -321,7 +344,7 @@ class ValueFactory:
             keys = [k for k in keys if k not in drop]
             if len(keys) > high:
                 raise ValueGenerationError(f"{len(keys)} required properties exceed maxProperties {high}")
-        keys += [k for k in props if k not in keys][: max(0, low - len(keys))]
+        keys += [k for k in props if k not in keys and props[k] is not False][: max(0, low - len(keys))]
         out: dict[str, Any] = {}
         for key in keys:
             out[key] = self._generate(self._property_schema(flat, key), key, root)

@@ -151,6 +151,14 @@ def test_numeric_bounds_and_multiples() -> None:
         generate_value({"type": "integer", "minimum": 1, "maximum": 4, "multipleOf": 5})
 
 
+def test_formats_under_tight_lengths() -> None:
+    assert all(len(v) <= 8 for v in sample({"type": "string", "format": "email", "maxLength": 8}))
+    exact = {"type": "string", "format": "uri", "minLength": 40, "maxLength": 40}
+    assert all(len(v) == 40 for v in sample(exact))
+    with pytest.raises(ValueGenerationError):
+        generate_value({"type": "string", "format": "date", "maxLength": 5})
+
+
 def test_string_lengths_pad_and_truncate() -> None:
     assert all(len(v) >= 40 for v in sample({"type": "string", "minLength": 40}, "city"))
     assert all(len(v) <= 3 for v in sample({"type": "string", "maxLength": 3}, "description"))
@@ -198,6 +206,7 @@ def test_objects_required_optional_and_extra() -> None:
     sample({"type": "object", "patternProperties": {"^x-[a-z]+$": {"type": "integer"}}, "minProperties": 2,
             "additionalProperties": False})
     sample({"type": "object", "properties": {"a": {}}, "dependentRequired": {"a": ["b"]}, "required": ["a"]})
+    assert all("gone" not in v for v in sample({"properties": {"gone": False, "kept": {"type": "integer"}}}))
 
 
 def test_arrays() -> None:
@@ -240,7 +249,11 @@ def test_recursive_refs_are_bounded() -> None:
     assert all(depth(v) <= 3 for v in sample(tree))
     linked = {"type": "object", "required": ["v", "next"],
               "properties": {"v": {"type": "integer"}, "next": {"anyOf": [{"$ref": "#"}, {"type": "null"}]}}}
-    sample(linked)
+
+    def length(node: dict[str, Any] | None) -> int:
+        return 0 if node is None else 1 + length(node["next"])
+
+    assert all(length(v) <= 8 for v in sample(linked, seeds=range(60)))
     with pytest.raises(ValueGenerationError):
         generate_value({"type": "object", "required": ["me"], "properties": {"me": {"$ref": "#"}}})
 
