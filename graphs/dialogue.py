@@ -23,6 +23,7 @@ from toolweave.schema import Message, Plan, ToolSpec, Verdict, derive_seed
 
 __all__ = [
     "NODES",
+    "make_checkpointer",
     "DialogueState",
     "build_dialogue_graph",
     "initial_state",
@@ -36,6 +37,29 @@ __all__ = [
 NODES = ("planner", "user", "assistant", "tool", "verifier")
 #: tool rounds one assistant turn may take before the dialogue is cut
 MAX_TOOL_ROUNDS = 4
+
+
+#: the state's own types, allowed through the checkpoint serializer
+STATE_TYPES = [
+    ("toolweave.schema", "ToolSpec"),
+    ("toolweave.schema", "ToolCall"),
+    ("toolweave.schema", "ToolResult"),
+    ("toolweave.schema", "Message"),
+    ("toolweave.schema", "Plan"),
+    ("toolweave.schema", "PlanStep"),
+    ("toolweave.schema", "Verdict"),
+    ("toolweave.schema", "CheckResult"),
+    ("toolweave.tools_env.world", "World"),
+]
+
+
+def make_checkpointer() -> Any:
+    """An in-memory checkpointer whose serializer knows the dialogue state's types
+    (for stepping, ``get_state_history`` and time travel)."""
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    return InMemorySaver(serde=JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES))
 
 
 def merge_messages(left: list[Message], right: list[Message] | dict[str, Any]) -> list[Message]:

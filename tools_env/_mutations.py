@@ -195,6 +195,7 @@ def add_functionality(job: Job) -> Raw | None:
         if out is not None:
             return out
     keys = {singular(w) for w in (*entity, *words(job.base.domain))}
+    options: list[tuple[str, Raw, Raw]]
     if verb in READ_VERBS and listed:
         options = [("pagination", _PAGINATION, {})]
     elif verb in READ_VERBS:

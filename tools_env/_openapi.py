@@ -240,7 +240,8 @@ class _Operation:
 
     def parameters(self) -> None:
         merged: dict[tuple[str, str], Any] = {}
-        listed = [(("paths", self.path, "parameters", i), p) for i, p in enumerate(self.shared)]
+        listed: list[tuple[JsonPath, Any]] = [
+            (("paths", self.path, "parameters", i), p) for i, p in enumerate(self.shared)]
         op_params = self.op.get("parameters") or []
         if not isinstance(op_params, list):
             raise self.spec.fail((*self.at, "parameters"), "a list of parameter objects")
@@ -316,8 +317,7 @@ class _Operation:
         self.request_body()
         returns = self.returns()
         op_id = self.op.get("operationId")
-        has_id = isinstance(op_id, str) and op_id
-        name = snake_case(op_id) if has_id else _fallback_name(self.method, self.path)
+        name = snake_case(op_id) if isinstance(op_id, str) and op_id else _fallback_name(self.method, self.path)
         summary = str(self.op.get("summary") or "").strip()
         detail = str(self.op.get("description") or "").strip()
         if summary and not summary.endswith((".", "!", "?")):

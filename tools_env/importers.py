@@ -187,7 +187,8 @@ def _import_mcp(data: Any, file: str, domain: str) -> list[ToolSpec]:
         path = (*base, "tools", i)
         if not isinstance(item, dict) or "inputSchema" not in item:
             raise ToolImportError(file, path, "an MCP tool with 'name' and 'inputSchema'")
-        annotations = item.get("annotations") if isinstance(item.get("annotations"), dict) else {}
+        annotations = item.get("annotations")
+        annotations = annotations if isinstance(annotations, dict) else {}
         tags = ["mcp", *(tag for hint, tag in _MCP_HINTS.items() if annotations.get(hint) is True)]
         tools.append(
             _function(item, file, path, params_key="inputSchema", returns_keys=("outputSchema",),
