@@ -133,6 +133,9 @@ def extract_args(text: str, tool: ToolSpec, *, asked: str | None = None) -> dict
         return f"\x00{len(quoted) - 1}\x00"
 
     masked = _QUOTED.sub(_mask, text)
+    # the tool's own description or name, when the user quotes it as the request, is not a value
+    for said in _self_descriptions(tool):
+        masked = re.sub(re.escape(said), lambda m: " " * len(m.group(0)), masked, flags=re.I)
     lowered = masked.lower()
     params = sorted(tool.properties, key=lambda p: -len(param_phrase(p)))
     spans: list[tuple[int, int, str]] = []
@@ -158,10 +161,22 @@ def extract_args(text: str, tool: ToolSpec, *, asked: str | None = None) -> dict
 _MISSING = object()
 
 
+def _self_descriptions(tool: ToolSpec) -> list[str]:
+    desc = tool.description.strip().rstrip(".").strip()
+    out = [desc] if desc else []
+    out.append(" ".join(split_words(tool.name)))
+    return [d for d in out if d]
+
+
+_NOT_A_START = {"for", "on", "in", "a", "an", "with", "to", "from", "of", "at", "by", "and", "or", "between"}
+
+
 def _value_from(raw: str, quoted: list[str], tool: ToolSpec, param: str) -> Any:
     schema = _subschema(tool, param)
     validator = _validator(canonical_json(schema))
     for cand in _cleanup(raw):
+        if cand.split(" ", 1)[0].lower() in _NOT_A_START:
+            continue
         cand = re.sub(r"\x00(\d+)\x00", lambda m: quoted[int(m.group(1))], cand)
         if cand.startswith('"') and cand.endswith('"') and "string" in str(schema.get("type", "string")):
             try:

@@ -196,11 +196,16 @@ def build_dialogue_graph(
             return {"ended": "invalid plan: " + "; ".join(problems), "plan": plan, "world_initial": world}
         # error-recovery steps: the step's tool fails once at its first call in that step
         planned: dict[str, int] = {}
+        fail_at: dict[str, list[int]] = {}
         for step in plan.steps:
             if step.kind == "error_recovery" and step.tools:
-                world = world.with_memo(inject_key(step.tools[0]), planned.get(step.tools[0], 0) + 1)
+                name = step.tools[0]
+                fail_at.setdefault(name, []).append(planned.get(name, 0) + 1)
+                planned[name] = planned.get(name, 0) + 1  # the retry
             for name in step.tools:
-                planned[name] = planned.get(name, 0) + (2 if step.kind == "parallel" else 1)
+                planned[name] = planned.get(name, 0) + 1
+        for name, at in sorted(fail_at.items()):
+            world = world.with_memo(inject_key(name), {"seen": 0, "fail_at": at})
         return {"plan": plan, "world": world, "world_initial": world, "usage": usage}
 
     async def user(state: DialogueState) -> dict[str, Any]:

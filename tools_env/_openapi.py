@@ -11,9 +11,9 @@ One operation becomes one tool:
   body itself is ``required: true``. A parameter without a description gets its title or
   its name as one. ``readOnly`` properties are dropped from requests,
   ``writeOnly`` ones from responses;
-- returns: the first 2xx (then ``default``) response with a JSON schema; a response with
-  no content (e.g. 204) gets a small acknowledgement schema so that every imported tool
-  can be executed by the mock environment;
+- returns: the first 2xx response with a JSON schema (``default`` only when no 2xx is
+  declared); a response with no content (e.g. 204) gets a small acknowledgement schema so
+  that every imported tool can be executed by the mock environment;
 - domain: the first tag, else the spec title.
 
 Every ``$ref`` is resolved (local references only); a recursive reference is expanded
@@ -297,7 +297,8 @@ class _Operation:
         if not isinstance(responses, dict) or not responses:
             raise self.spec.fail(where, "a mapping of status code to response object")
         codes = sorted(c for c in responses if re.fullmatch(r"2\d\d", c))
-        codes += [c for c in responses if c.upper() == "2XX"] + [c for c in responses if c == "default"]
+        codes += [c for c in responses if c.upper() == "2XX"]
+        codes = codes or [c for c in responses if c == "default"]
         for code in codes:
             resp = self.spec.resolve(responses[code], (*where, code))
             if not isinstance(resp, dict):

@@ -67,7 +67,8 @@ def load_binding(ref: str) -> Callable[..., Any]:
 
 
 def inject_key(tool: str) -> str:
-    """World memo key that makes the next call of ``tool`` fail once with a transient error."""
+    """World memo key planning failures of ``tool``: ``{"seen": 0, "fail_at": [k, ...]}`` makes
+    its k-th call fail with a transient error."""
     return f"inject-failure:{tool}"
 
 
@@ -159,11 +160,12 @@ class ToolEnvironment:
         """(world, error) for an injected transient failure; error is None when the call goes through."""
         s = self.settings
         key = inject_key(call.name)
-        countdown = world.memo.get(key)
-        if isinstance(countdown, int) and not isinstance(countdown, bool) and countdown >= 1:
-            # a planned failure (error-recovery steps): the countdown-th call of this tool fails once
-            world = world.with_memo(key, countdown - 1)
-            if countdown == 1:
+        plan = world.memo.get(key)
+        if isinstance(plan, dict):
+            # planned failures (error-recovery steps): the listed calls of this tool fail once each
+            seen = int(plan.get("seen", 0)) + 1
+            world = world.with_memo(key, {**plan, "seen": seen})
+            if seen in plan.get("fail_at", []):
                 return world, _FAILURES[(seed >> 8) % len(_FAILURES)][1]
         if s.error_rate <= 0:
             return world, None

@@ -14,7 +14,7 @@ import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -86,19 +86,19 @@ _EXPECTED = {
 }
 
 
-def _spec_error(exc: ValidationError) -> str:
+def _spec_error(exc: ValidationError, prefix: str) -> str:
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err.get("loc", ())) or "(tool)"
+    loc = ".".join([*([prefix] if prefix else []), *map(str, err.get("loc", ()))]) or "(tool)"
     return f"{loc}: expected {_EXPECTED.get(err['type'], 'a valid value (' + err['msg'] + ')')}"
 
 
-def _parse_tool(data: Any, where: str) -> ToolSpec:
+def _parse_tool(data: Any, where: str, prefix: str = "") -> ToolSpec:
     if not isinstance(data, dict):
-        raise PoolError(f"{where}: (tool): expected a JSON object, got {type(data).__name__}")
+        raise PoolError(f"{where}: {prefix or '(tool)'}: expected a JSON object, got {type(data).__name__}")
     try:
         return ToolSpec.model_validate(data)
     except ValidationError as exc:
-        raise PoolError(f"{where}: {_spec_error(exc)}") from None
+        raise PoolError(f"{where}: {_spec_error(exc, prefix)}") from None
 
 
 def _parse_array(text: str, name: str) -> list[ToolSpec]:
@@ -108,7 +108,14 @@ def _parse_array(text: str, name: str) -> list[ToolSpec]:
         raise PoolError(f"{name}:{exc.lineno}: (json): expected valid JSON ({exc.msg})") from None
     if not isinstance(data, list):
         raise PoolError(f"{name}:1: (root): expected a JSON array of tools")
-    return [_parse_tool(item, f"{name}: [{i}]") for i, item in enumerate(data)]
+    decoder, lines, pos = json.JSONDecoder(), [], text.index("[") + 1
+    for _ in data:  # the line each element starts on, for the messages
+        while text[pos] in " \t\r\n,":
+            pos += 1
+        lines.append(text.count("\n", 0, pos) + 1)
+        pos = decoder.raw_decode(text, pos)[1]
+    pairs = enumerate(zip(data, lines, strict=True))
+    return [_parse_tool(item, f"{name}:{line}", f"[{i}]") for i, (item, line) in pairs]
 
 
 def _parse_lines(text: str, name: str) -> list[ToolSpec]:
@@ -352,16 +359,7 @@ class PoolStats:
         return {k: counts[k] for k in PROBLEM_KINDS if counts[k]}
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "total": self.total,
-            "with_returns": self.with_returns,
-            "domains": self.domains,
-            "param_types": self.param_types,
-            "verbs": self.verbs,
-            "params_total": self.params_total,
-            "problem_counts": self.problem_counts(),
-            "problems": [{"tool": p.tool, "kind": p.kind, "detail": p.detail} for p in self.problems],
-        }
+        return {**asdict(self), "problem_counts": self.problem_counts()}
 
 
 def _sorted_counts(counter: Counter[str]) -> dict[str, int]:

@@ -9,7 +9,7 @@ import pytest
 
 from toolweave.schema import ToolSpec
 
-S, I, N = "string", "integer", "number"
+S, INT, N = "string", "integer", "number"
 
 # name, domain, description, {param: (type, description)}, {return field: (type, description)} or list-of
 _POOL: list[tuple[str, str, str, dict[str, tuple[str, str]], dict[str, Any]]] = [
@@ -101,7 +101,7 @@ _POOL: list[tuple[str, str, str, dict[str, tuple[str, str]], dict[str, Any]]] = 
         "get_forecast",
         "weather",
         "Daily weather forecast for a city.",
-        {"city": (S, "Name of the city"), "days": (I, "Number of forecast days")},
+        {"city": (S, "Name of the city"), "days": (INT, "Number of forecast days")},
         {
             "days[]": {
                 "date": (S, "Forecast date"),
@@ -115,7 +115,7 @@ _POOL: list[tuple[str, str, str, dict[str, tuple[str, str]], dict[str, Any]]] = 
         "weather",
         "Air quality index for a city.",
         {"city": (S, "Name of the city")},
-        {"aqi": (I, "Air quality index"), "pollutant": (S, "Dominant pollutant")},
+        {"aqi": (INT, "Air quality index"), "pollutant": (S, "Dominant pollutant")},
     ),
     (
         "get_weather_alerts",
@@ -142,14 +142,18 @@ _POOL: list[tuple[str, str, str, dict[str, tuple[str, str]], dict[str, Any]]] = 
         "shopping",
         "Details of one product.",
         {"product_id": (S, "Identifier of the product")},
-        {"product_id": (S, "Identifier of the product"), "title": (S, "Product title"), "stock": (I, "Units in stock")},
+        {
+            "product_id": (S, "Identifier of the product"),
+            "title": (S, "Product title"),
+            "stock": (INT, "Units in stock"),
+        },
     ),
     (
         "add_to_cart",
         "shopping",
         "Add a product to the shopping cart.",
-        {"product_id": (S, "Identifier of the product to add"), "quantity": (I, "Number of units")},
-        {"cart_id": (S, "Identifier of the shopping cart"), "item_count": (I, "Items now in the cart")},
+        {"product_id": (S, "Identifier of the product to add"), "quantity": (INT, "Number of units")},
+        {"cart_id": (S, "Identifier of the shopping cart"), "item_count": (INT, "Items now in the cart")},
     ),
     (
         "checkout_cart",
@@ -211,7 +215,11 @@ _POOL: list[tuple[str, str, str, dict[str, tuple[str, str]], dict[str, Any]]] = 
         "place_trade",
         "finance",
         "Buy or sell shares of a stock.",
-        {"symbol": (S, "Stock ticker symbol to trade"), "shares": (I, "Number of shares"), "side": (S, "buy or sell")},
+        {
+            "symbol": (S, "Stock ticker symbol to trade"),
+            "shares": (INT, "Number of shares"),
+            "side": (S, "buy or sell"),
+        },
         {"trade_id": (S, "Identifier of the trade"), "fill_price": (N, "Price per share filled")},
     ),
     (

@@ -125,6 +125,20 @@ def test_openapi_json_31_and_domain_option(tmp_path: Path) -> None:
     assert again[0].domain == "events" and again[0].parameters == tools[0].parameters
 
 
+def test_openapi_default_error_response_is_not_the_result(tmp_path: Path) -> None:
+    error = {"description": "Error.", "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"code": {"type": "integer"}}}}}}
+    spec = {"openapi": "3.0.0", "info": {"title": "Pets", "version": "1"}, "paths": {"/pets/{petId}": {
+        "delete": {"operationId": "deletePet", "tags": ["pets"],
+                   "parameters": [{"name": "petId", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                   "responses": {"204": {"description": "Gone."}, "default": error}},
+        "get": {"operationId": "getPet", "responses": {"default": error}}}}}
+    tools = {t.name: t for t in import_tools("openapi", _write(tmp_path / "pets.json", spec))}
+    assert tools["delete_pet"].returns["required"] == ["success"]
+    assert tools["get_pet"].returns["properties"] == {"code": {"type": "integer"}}
+    assert tools["get_pet"].domain == "pets"  # no tags on this operation: the spec title
+
+
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [

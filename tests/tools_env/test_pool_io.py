@@ -99,8 +99,8 @@ def test_load_errors_name_file_line_and_field(tmp_path: Path, lines: list[str], 
 
 def test_load_errors_in_a_json_array_name_the_index(tmp_path: Path) -> None:
     path = tmp_path / "pool.json"
-    path.write_text('[{"name": "fine"}, {"name": "fine_too", "tags": "x"}]', encoding="utf-8")
-    with pytest.raises(PoolError, match=r"pool\.json: \[1\]: tags: expected a list"):
+    path.write_text('[\n  {"name": "fine"},\n\n  {"name": "fine_too",\n   "tags": "x"}\n]', encoding="utf-8")
+    with pytest.raises(PoolError, match=r"pool\.json:4: \[1\]\.tags: expected a list"):
         load_pool(path)
 
 
