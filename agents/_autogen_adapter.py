@@ -15,8 +15,8 @@ from typing import Any, Literal
 from autogen_agentchat.base import ChatAgent, Response
 from autogen_agentchat.messages import BaseChatMessage, TextMessage
 from autogen_core import CancellationToken
-from toolweave.agents._protocol import AgentError, AgentOutput, AgentView
 
+from toolweave.agents._protocol import AgentError, AgentOutput, AgentView
 from toolweave.schema import Message, canonical_json
 
 __all__ = ["AutogenChatAgent"]
@@ -29,11 +29,7 @@ def _fingerprint(message: Message) -> str:
 
 def _as_text(message: Message) -> str:
     if message.role == "tool":
-        body = (
-            message.content
-            if message.content is not None
-            else (message.result.to_text() if message.result else "")
-        )
+        body = message.content if message.content is not None else (message.result.to_text() if message.result else "")
         return f"Result of {message.name or 'tool'} ({message.tool_call_id}): {body}"
     parts = [message.content] if message.content else []
     parts += [f"Call {c.name}({canonical_json(c.arguments)})" for c in message.tool_calls]
@@ -43,9 +39,7 @@ def _as_text(message: Message) -> str:
 class AutogenChatAgent:
     """Wraps an autogen ``ChatAgent`` to act as the ``user`` or ``assistant`` role."""
 
-    def __init__(
-        self, agent: ChatAgent, role: Literal["user", "assistant"], *, name: str | None = None
-    ) -> None:
+    def __init__(self, agent: ChatAgent, role: Literal["user", "assistant"], *, name: str | None = None) -> None:
         if role not in ("user", "assistant"):
             raise ValueError(f"an autogen chat agent can play 'user' or 'assistant', not {role!r}")
         self.agent = agent
@@ -68,9 +62,7 @@ class AutogenChatAgent:
         try:
             response: Response = await self.agent.on_messages(batch, CancellationToken())
         except Exception as err:  # an arbitrary wrapped agent: any failure ends the dialogue cleanly
-            raise AgentError(
-                f"{self.name}: wrapped autogen agent failed: {type(err).__name__}: {err}"
-            ) from err
+            raise AgentError(f"{self.name}: wrapped autogen agent failed: {type(err).__name__}: {err}") from err
         reply = response.chat_message
         text = reply.to_text() if reply is not None else ""
         if not text.strip():

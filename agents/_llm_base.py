@@ -22,13 +22,13 @@ from autogen_core.models import (
     UserMessage,
 )
 from pydantic import BaseModel, ValidationError
+from typing_extensions import Self
+
 from toolweave.agents._llm_clients import JsonModeClient, ModelCallError, Usage, UsageCountingClient
 from toolweave.agents._llm_json import JSONRepairError, describe_validation_error, validate_json_text
 from toolweave.agents._models import ModelConfig, make_client
 from toolweave.agents._prompts import FEEDBACK
 from toolweave.agents._protocol import AgentError
-from typing_extensions import Self
-
 from toolweave.schema import Message, ToolSpec, canonical_json
 
 __all__ = ["LLMAgentBase", "OutputMode", "ToolNames", "model_errors", "to_llm_messages"]

@@ -79,11 +79,7 @@ class SqliteCacheStore(CacheStore[T]):
 
     def get(self, key: str, default: T | None = None) -> T | None:
         with self._lock:
-            row = (
-                self._connection()
-                .execute("SELECT value FROM responses WHERE key = ?", (self._key(key),))
-                .fetchone()
-            )
+            row = self._connection().execute("SELECT value FROM responses WHERE key = ?", (self._key(key),)).fetchone()
         if row is None:
             return default
         try:

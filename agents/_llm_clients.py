@@ -143,9 +143,7 @@ class DelegatingClient(ChatCompletionClient):
     def count_tokens(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()) -> int:
         return self.inner.count_tokens(messages, tools=tools)
 
-    def remaining_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()
-    ) -> int:
+    def remaining_tokens(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = ()) -> int:
         return self.inner.remaining_tokens(messages, tools=tools)
 
     @property
@@ -310,9 +308,7 @@ class JsonModeClient(DelegatingClient):
 class UsageCountingClient(DelegatingClient):
     """Counts every request into ``usage`` (the role's total) and the current :func:`usage_scope`."""
 
-    def __init__(
-        self, inner: ChatCompletionClient, usage: Usage | None = None, *, closing: Sequence[Any] = ()
-    ) -> None:
+    def __init__(self, inner: ChatCompletionClient, usage: Usage | None = None, *, closing: Sequence[Any] = ()) -> None:
         super().__init__(inner)
         self.usage = usage if usage is not None else Usage()
         #: resources with a ``close()`` to release after the client (e.g. the cache store)

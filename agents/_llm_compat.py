@@ -9,6 +9,7 @@ tolerate:
 * it rejects ``"content": null`` in assistant messages (autogen sends null content
   with tool calls, as OpenAI asks);
 * it only supports ``tool_choice="auto"``;
+* its template HTML-escapes prompts, so the model writes ``&#34;`` for quotes;
 * structured output is asked as ``{"type": "json_object", "schema": ...}`` rather
   than OpenAI's ``{"type": "json_schema", ...}``; toolweave's JSON mode sends that
   form, and the ``schema`` key is stripped for servers that are not llama.cpp.
@@ -23,7 +24,9 @@ server ``owned_by: "llamacpp"``).
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Any, Literal
 
 try:  # openai>=3 ships its own httpx fork; older releases use httpx itself
@@ -43,6 +46,7 @@ __all__ = [
 CompatMode = Literal["auto", "llama.cpp", "none"]
 
 _LLAMA_CPP_OWNERS = frozenset({"me", "llamacpp", "llama.cpp"})
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|quot|amp|lt|gt|apos);")
 
 
 def looks_like_llama_cpp(models_payload: Any) -> bool:
@@ -84,23 +88,45 @@ def fix_request_body(body: dict[str, Any], *, llama_cpp: bool) -> dict[str, Any]
     return out
 
 
-def fix_response_body(body: dict[str, Any]) -> dict[str, Any]:
-    """A chat-completions response with legacy ``function_call`` fields turned into tool calls."""
+def _unescape(text: Any) -> Any:
+    if isinstance(text, str) and _ENTITY.search(text):
+        return html.unescape(text)
+    return text
+
+
+def fix_response_body(body: dict[str, Any], *, llama_cpp: bool = False) -> dict[str, Any]:
+    """A chat-completions response with legacy ``function_call`` fields turned into tool calls.
+
+    For llama.cpp, HTML entities in the content and arguments are decoded as well: its
+    ``chatml-function-calling`` template renders prompts with Jinja autoescaping, so the
+    model sees ``&#34;`` for every quote and writes it back.
+    """
     choices = body.get("choices")
     if not isinstance(choices, list):
         return body
     out_choices = []
     for choice in choices:
         message = choice.get("message") if isinstance(choice, dict) else None
-        if not isinstance(message, dict) or "function_call" not in message:
+        if not isinstance(message, dict):
             out_choices.append(choice)
             continue
         message = dict(message)
-        legacy = message.pop("function_call")
         choice = dict(choice)
+        legacy = message.pop("function_call", None)
         if legacy and not message.get("tool_calls"):
             message["tool_calls"] = [{"id": "call_0", "type": "function", "function": legacy}]
             choice["finish_reason"] = "tool_calls"
+        if llama_cpp:
+            message["content"] = _unescape(message.get("content"))
+            calls = []
+            for call in message.get("tool_calls") or []:
+                if isinstance(call, dict) and isinstance(call.get("function"), dict):
+                    fn = dict(call["function"])
+                    fn["arguments"] = _unescape(fn.get("arguments"))
+                    call = {**call, "function": fn}
+                calls.append(call)
+            if calls:
+                message["tool_calls"] = calls
         choice["message"] = message
         out_choices.append(choice)
     return {**body, "choices": out_choices}
@@ -117,15 +143,9 @@ class CompatTransport(_http.AsyncBaseTransport):
 
     async def _probe(self, request: _http.Request) -> bool:
         path = request.url.path
-        base = (
-            path[: -len("/chat/completions")]
-            if path.endswith("/chat/completions")
-            else path.rsplit("/", 1)[0]
-        )
+        base = path[: -len("/chat/completions")] if path.endswith("/chat/completions") else path.rsplit("/", 1)[0]
         headers = {k: v for k, v in request.headers.items() if k.lower() in ("authorization", "user-agent")}
-        probe = _http.Request(
-            "GET", request.url.copy_with(path=f"{base}/models", query=None), headers=headers
-        )
+        probe = _http.Request("GET", request.url.copy_with(path=f"{base}/models", query=None), headers=headers)
         try:
             response = await self._inner.handle_async_request(probe)
             await response.aread()
@@ -137,11 +157,7 @@ class CompatTransport(_http.AsyncBaseTransport):
             return False
 
     async def handle_async_request(self, request: _http.Request) -> _http.Response:
-        if (
-            self.mode == "none"
-            or request.method != "POST"
-            or not request.url.path.endswith("/chat/completions")
-        ):
+        if self.mode == "none" or request.method != "POST" or not request.url.path.endswith("/chat/completions"):
             return await self._inner.handle_async_request(request)
         if self.llama_cpp is None:
             self.llama_cpp = await self._probe(request)
@@ -168,7 +184,9 @@ class CompatTransport(_http.AsyncBaseTransport):
             data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):
             data = None
-        new_content = json.dumps(fix_response_body(data)).encode() if isinstance(data, dict) else raw
+        new_content = raw
+        if isinstance(data, dict):
+            new_content = json.dumps(fix_response_body(data, llama_cpp=bool(self.llama_cpp))).encode()
         skip = {"content-length", "content-encoding", "transfer-encoding"}
         new_headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in skip]
         new_headers.append(("content-length", str(len(new_content))))
@@ -177,9 +195,7 @@ class CompatTransport(_http.AsyncBaseTransport):
             headers=new_headers,
             content=new_content,
             request=request,
-            extensions={
-                k: v for k, v in response.extensions.items() if k in ("http_version", "reason_phrase")
-            },
+            extensions={k: v for k, v in response.extensions.items() if k in ("http_version", "reason_phrase")},
         )
 
     async def aclose(self) -> None:

@@ -7,6 +7,7 @@ import random
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
 from toolweave.agents._llm_base import LLMAgentBase
 from toolweave.agents._llm_clients import usage_scope
 from toolweave.agents._prompts import (
@@ -26,7 +27,6 @@ from toolweave.agents._prompts import (
     render_transcript,
 )
 from toolweave.agents._protocol import AgentOutput, AgentView
-
 from toolweave.schema import STEP_KINDS, CheckResult, Message, Plan, PlanStep, Verdict
 
 __all__ = ["DEFAULT_MIX", "JUDGE_EXPERTS", "LLMJudge", "LLMPlanner", "LLMUser", "sample_step_kinds"]
@@ -46,9 +46,7 @@ _NEEDS_EARLIER = frozenset({"dependent", "follow_up", "error_recovery"})
 JUDGE_EXPERTS: tuple[str, ...] = ("hallucination", "consistency", "tool_response")
 
 
-def sample_step_kinds(
-    mix: dict[str, float] | None, n: int, rng: random.Random, *, has_tools: bool
-) -> list[str]:
+def sample_step_kinds(mix: dict[str, float] | None, n: int, rng: random.Random, *, has_tools: bool) -> list[str]:
     """The kind of each plan step, drawn from ``mix`` under ordering constraints.
 
     A step that builds on an earlier one (dependent, follow-up, error recovery) never
@@ -249,13 +247,9 @@ class LLMUser(LLMAgentBase):
         limit = int(view.context.get("max_turns_per_step", 3))
         with usage_scope() as usage:
             if view.turns_in_step == 0:
-                prompt = USER_PROMPT_OPEN.format(
-                    persona=persona_line, transcript=transcript, step=describe_step(step)
-                )
+                prompt = USER_PROMPT_OPEN.format(persona=persona_line, transcript=transcript, step=describe_step(step))
                 turn = await self._ask(prompt, need_message=True)
-                out = AgentOutput(
-                    messages=[Message(role="user", content=turn.message.strip())], step_index=step.index
-                )
+                out = AgentOutput(messages=[Message(role="user", content=turn.message.strip())], step_index=step.index)
             elif view.turns_in_step >= limit:
                 if nxt is None:
                     return AgentOutput(end=True, step_index=step.index)
@@ -263,9 +257,7 @@ class LLMUser(LLMAgentBase):
                     persona=persona_line, transcript=transcript, step=describe_step(nxt)
                 )
                 turn = await self._ask(prompt, need_message=True)
-                out = AgentOutput(
-                    messages=[Message(role="user", content=turn.message.strip())], step_index=nxt.index
-                )
+                out = AgentOutput(messages=[Message(role="user", content=turn.message.strip())], step_index=nxt.index)
             else:
                 prompt = USER_PROMPT_CONTINUE.format(
                     persona=persona_line,
@@ -279,9 +271,7 @@ class LLMUser(LLMAgentBase):
                     out = AgentOutput(end=True, step_index=step.index)
                 else:
                     index = nxt.index if turn.step_done and nxt is not None else step.index
-                    out = AgentOutput(
-                        messages=[Message(role="user", content=turn.message.strip())], step_index=index
-                    )
+                    out = AgentOutput(messages=[Message(role="user", content=turn.message.strip())], step_index=index)
         out.usage = usage.as_dict()
         return out
 
@@ -330,15 +320,11 @@ class LLMJudge(LLMAgentBase):
         verdict = Verdict.from_checks(list(checks), scope=scope, step=view.step.index if view.step else None)
         return AgentOutput(verdict=verdict, usage=usage.as_dict())
 
-    async def _judge(
-        self, expert: str, tools: str, transcript: str, has_calls: bool, has_results: bool
-    ) -> CheckResult:
+    async def _judge(self, expert: str, tools: str, transcript: str, has_calls: bool, has_results: bool) -> CheckResult:
         if expert == "hallucination" and not has_calls:
             return CheckResult(rule=expert, passed=True, reason="no tool calls to check", layer="model")
         if expert == "tool_response" and not has_results:
             return CheckResult(rule=expert, passed=True, reason="no tool responses to check", layer="model")
         prompt = JUDGE_PROMPTS[expert].format(tools=tools, transcript=transcript)
-        out = await self.ask_structured(
-            system=JUDGE_SYSTEM, prompt=prompt, output=_JudgeOut, agent_name=expert
-        )
+        out = await self.ask_structured(system=JUDGE_SYSTEM, prompt=prompt, output=_JudgeOut, agent_name=expert)
         return CheckResult(rule=expert, passed=out.passed, reason=out.reason.strip(), layer="model")

@@ -18,6 +18,7 @@ from autogen_core.models import AssistantMessage, LLMMessage, SystemMessage, Use
 from autogen_core.tools import ToolSchema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+
 from toolweave.agents._llm_base import LLMAgentBase, ToolNames, model_errors, to_llm_messages
 from toolweave.agents._llm_clients import usage_scope
 from toolweave.agents._llm_json import JSONRepairError, parse_arguments, parse_json_object
@@ -29,7 +30,6 @@ from toolweave.agents._prompts import (
     TOOL_SIMULATOR_SYSTEM,
 )
 from toolweave.agents._protocol import AgentError, AgentOutput, AgentView
-
 from toolweave.schema import Message, ToolCall, ToolResult, ToolSpec, canonical_json, derive_seed
 
 __all__ = ["LLMAssistant", "LLMToolSimulator"]
@@ -82,9 +82,7 @@ class LLMAssistant(LLMAgentBase):
                     continue
                 calls, problems = self._convert(result.content, names, view.seed)
                 if not problems:
-                    return AgentOutput(
-                        messages=[Message(role="assistant", tool_calls=calls)], usage=usage.as_dict()
-                    )
+                    return AgentOutput(messages=[Message(role="assistant", tool_calls=calls)], usage=usage.as_dict())
                 problem = "; ".join(problems)
                 messages = [
                     *messages,
@@ -93,9 +91,7 @@ class LLMAssistant(LLMAgentBase):
         raise self._fail(f"no usable answer after {self.attempts} attempts", problem)
 
     @staticmethod
-    def _convert(
-        calls: list[AutogenFunctionCall], names: ToolNames, seed: int
-    ) -> tuple[list[ToolCall], list[str]]:
+    def _convert(calls: list[AutogenFunctionCall], names: ToolNames, seed: int) -> tuple[list[ToolCall], list[str]]:
         out: list[ToolCall] = []
         problems: list[str] = []
         for i, call in enumerate(calls):
@@ -106,14 +102,10 @@ class LLMAssistant(LLMAgentBase):
             try:
                 arguments = parse_arguments(call.arguments)
             except JSONRepairError as err:
-                problems.append(
-                    f"arguments of {call.name} are not a JSON object ({err}): {call.arguments[:200]!r}"
-                )
+                problems.append(f"arguments of {call.name} are not a JSON object ({err}): {call.arguments[:200]!r}")
                 continue
             out.append(
-                ToolCall(
-                    id=f"call_{derive_seed(seed, 'call', i) % 16**12:012x}", name=name, arguments=arguments
-                )
+                ToolCall(id=f"call_{derive_seed(seed, 'call', i) % 16**12:012x}", name=name, arguments=arguments)
             )
         return out, problems
 
@@ -162,8 +154,7 @@ class LLMToolSimulator(LLMAgentBase):
                 *(self._simulate(call, specs.get(call.name), world) for call in view.messages[-1].tool_calls)
             )
         messages = [
-            Message(role="tool", content=r.to_text(), tool_call_id=r.call_id, name=r.name, result=r)
-            for r in results
+            Message(role="tool", content=r.to_text(), tool_call_id=r.call_id, name=r.name, result=r) for r in results
         ]
         return AgentOutput(messages=messages, usage=usage.as_dict())
 

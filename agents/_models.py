@@ -24,6 +24,7 @@ from autogen_core.models import ChatCompletionClient, ModelInfo
 from autogen_ext.models.cache import ChatCompletionCache
 from autogen_ext.models.openai import OpenAIChatCompletionClient
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from toolweave.agents._llm_cache import SqliteCacheStore
 from toolweave.agents._llm_clients import (
     EndpointLimiter,
@@ -180,15 +181,11 @@ class ModelConfig(BaseModel):
 def parse_model_spec(spec: str, **settings: Any) -> ModelConfig:
     """``[provider:]model[@base_url]`` -> :class:`ModelConfig` (``settings`` set other fields)."""
     if not isinstance(spec, str) or not spec.strip():
-        raise ModelSpecError(
-            "empty model spec; expected [provider:]model[@base_url], e.g. openai:gpt-4o-mini"
-        )
+        raise ModelSpecError("empty model spec; expected [provider:]model[@base_url], e.g. openai:gpt-4o-mini")
     text = spec.strip()
     model_part, sep, url = text.partition("@")
     if sep and not url:
-        raise ModelSpecError(
-            f"model spec {spec!r}: nothing after '@'; expected a base URL like http://host:port/v1"
-        )
+        raise ModelSpecError(f"model spec {spec!r}: nothing after '@'; expected a base URL like http://host:port/v1")
     provider = "openai"
     head, colon, rest = model_part.partition(":")
     if colon and head.lower() in PROVIDERS:
@@ -216,9 +213,7 @@ def parse_role_models(items: list[str] | tuple[str, ...], **settings: Any) -> di
         role, eq, spec = item.partition("=")
         role = role.strip()
         if not eq or not role:
-            raise ModelSpecError(
-                f"{item!r}: expected ROLE=SPEC, e.g. assistant=openai:qwen2.5-7b@http://host/v1"
-            )
+            raise ModelSpecError(f"{item!r}: expected ROLE=SPEC, e.g. assistant=openai:qwen2.5-7b@http://host/v1")
         if role != "*" and role not in ROLES:
             raise ModelSpecError(f"{item!r}: unknown role {role!r} (roles: {', '.join(ROLES)}, or * for all)")
         if role in out or (role == "*" and default is not None):

@@ -225,9 +225,7 @@ def describe_step(step: PlanStep) -> str:
     parts = [step.intent.strip() or step.kind]
     given = {k: v for k, v in step.slots.items() if k not in step.withhold}
     if given:
-        parts.append(
-            "State these values: " + ", ".join(f"{k} = {_dumps(v, 200)}" for k, v in given.items()) + "."
-        )
+        parts.append("State these values: " + ", ".join(f"{k} = {_dumps(v, 200)}" for k, v in given.items()) + ".")
     held = {k: step.slots.get(k) for k in step.withhold}
     if held:
         values = ", ".join(f"{k} (= {_dumps(v, 200)})" if v is not None else k for k, v in held.items())

@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
+
 from toolweave.tools_env.values import ValueFactory, ValueGenerationError
 
 Schema = dict[str, Any]

@@ -17,6 +17,7 @@ the block and ranking afterwards, at a cost linear in the block's side.
 from __future__ import annotations
 
 import numpy as np
+
 from toolweave.graphs._search import pair_hash, top_k_mask
 
 __all__ = ["expand_tool_pairs"]

@@ -30,7 +30,6 @@ from itertools import combinations
 from typing import Any
 
 from toolweave.graphs.tool_graph import ToolGraph
-
 from toolweave.schema import derive_seed
 
 __all__ = [
@@ -47,9 +46,7 @@ SAMPLING_MODES: tuple[str, ...] = ("walk", "chain", "parallel", "domain", "rando
 _CHAIN_TRIES = 24
 
 
-def _walk(
-    graph: ToolGraph, size: int, rng: random.Random, start: str, taken: list[str] | None = None
-) -> list[str]:
+def _walk(graph: ToolGraph, size: int, rng: random.Random, start: str, taken: list[str] | None = None) -> list[str]:
     subset = list(taken) if taken else [start]
     seen = set(subset)
     current = subset[-1]
@@ -150,9 +147,7 @@ def _domain(graph: ToolGraph, size: int, rng: random.Random, start: str | None) 
     return rng.sample(members, min(size, len(members)))
 
 
-def sample_tools(
-    graph: ToolGraph, size: int, *, mode: str, rng: random.Random, start: str | None = None
-) -> list[str]:
+def sample_tools(graph: ToolGraph, size: int, *, mode: str, rng: random.Random, start: str | None = None) -> list[str]:
     """``size`` distinct tool names drawn from ``graph`` by ``mode`` (see :data:`SAMPLING_MODES`).
 
     ``start`` fixes the first tool (the random baseline ignores it). ``domain`` mode may

@@ -73,20 +73,31 @@ class LexicalBackend:
     (meaning) and character overlap (spelling variants: ``dept`` / ``department``,
     ``zip`` / ``zipcode``). Features go to columns through a stable CRC32 hash with a
     sign bit, so vectors are dense, fixed-size and comparable across batches of one
-    run; with ``dim=512`` the collision noise on a cosine is about ±0.02.
+    run; with the default ``dim=256`` the collision noise on a cosine is about ±0.03
+    (on the built-in pool 99% of the edges agree with ``dim=512``, at half the cost).
 
-    ``default_threshold = 0.6``: on the built-in pool this links parameters that
-    share their head word and most of their description (``city`` / ``destination
-    city``, ``order_id`` / ``order id to cancel``) and leaves unrelated ones below
-    (pairs that share only a generic word such as ``name`` or ``date`` score about
-    0.3-0.5). Lower values make the graph nearly complete within domains; above
-    0.75 only near-identical strings connect and most tools become isolated.
+    ``default_threshold = 0.7``, calibrated on the built-in pool (306 tools, 28 domains):
+
+    ====  =====  =======  ==========  =======  ========
+    τ     edges  density  components  largest  isolated
+    ====  =====  =======  ==========  =======  ========
+    0.6   4,323  9.3%     6           296      3
+    0.7   3,011  6.5%     12          273      5
+    0.8   2,545  5.5%     15          271      8
+    ====  =====  =======  ==========  =======  ========
+
+    Between 0.6 and 0.7 lie pairs that share only a generic head word (``status: Order
+    status`` / ``status: Ticket status``, ``title: Title of the album`` / ``title: Title of
+    the lesson``), which a sentence encoder at ToolFlow's 0.82 keeps apart; above 0.7 are
+    mostly the same quantity described differently (``pickup_time`` / ``pickup_datetime``,
+    ``date`` / ``end_date``, ``star_rating`` / ``min_star_rating``). Raising τ further
+    mainly isolates tools without adding precision.
     """
 
     name = "lexical"
-    default_threshold = 0.6
+    default_threshold = 0.7
 
-    def __init__(self, *, dim: int = 512, word_weight: float = 0.6, ngrams: tuple[int, ...] = (3, 4)) -> None:
+    def __init__(self, *, dim: int = 256, word_weight: float = 0.6, ngrams: tuple[int, ...] = (3, 4)) -> None:
         if dim < 16:
             raise ValueError("dim must be at least 16")
         if not 0.0 <= word_weight <= 1.0:

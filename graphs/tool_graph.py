@@ -4,10 +4,11 @@ Every parameter and every returned field of a tool becomes the string
 ``"{name}: {description}"``. An undirected edge joins tools i and j when any
 parameter-parameter pair or any return-parameter pair of theirs has cosine
 similarity above τ (:mod:`toolweave.graphs.similarity` supplies the vectors); the
-edge's ``weight`` is the best such similarity and its ``reason`` the two strings
-that reached it. Option parameters that carry no data (``limit``, ``page``,
-``language``... see :data:`toolweave.tools_env.flow.CONTROL_PARAMS`) are left out:
-nearly every search tool has them, and they would join unrelated tools.
+edge's ``weight`` is the best such similarity and its ``reason`` the pair of strings
+that reached it (the first string belongs to the edge's tool that comes first in
+the pool). Option parameters that carry no data (``limit``, ``page``, ``language``...
+see :data:`toolweave.tools_env.flow.CONTROL_PARAMS`) are left out: nearly every
+search tool has them, and they would join unrelated tools.
 
 A second, directed graph holds data-flow links (:func:`toolweave.tools_env.flow.find_links`):
 an edge ``s -> t`` when a field ``s`` returns can be passed to ``t``.
@@ -33,12 +34,12 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+
 from toolweave.graphs._expand import expand_tool_pairs
 from toolweave.graphs._search import similar_pairs
 from toolweave.graphs.similarity import SimilarityBackend, get_backend
-from toolweave.tools_env.flow import CONTROL_PARAMS, find_links, normalize_name, output_fields
-
 from toolweave.schema import ToolSpec, canonical_json
+from toolweave.tools_env.flow import CONTROL_PARAMS, find_links, normalize_name, output_fields
 
 __all__ = [
     "AUTO_TOP_K",
@@ -156,7 +157,7 @@ class ToolGraph:
         edges = []
         for u, v, data in self.similarity.edges(data=True):
             i, j = sorted((index[u], index[v]))
-            a, _, b = str(data.get("reason", "")).partition(" ~ ")
+            a, b = data.get("reason", ("", ""))
             ids = [strings.setdefault(s, len(strings)) for s in ((a, b) if index[u] == i else (b, a))]
             edges.append([i, j, data["weight"], *ids])
         edges.sort()
@@ -185,7 +186,7 @@ class ToolGraph:
             flow.add_node(name)
         strings = data["strings"]
         for i, j, w, a, b in data["edges"]:
-            sim.add_edge(names[i], names[j], weight=w, reason=f"{strings[a]} ~ {strings[b]}")
+            sim.add_edge(names[i], names[j], weight=w, reason=(strings[a], strings[b]))
         for s, t, links in data["flow"]:
             weight = max(k[2] for k in links)
             flow.add_edge(names[s], names[t], links=[tuple(k) for k in links], weight=weight)
@@ -259,8 +260,7 @@ def build_tool_graph(
     for tool in tools:
         graph.add_node(tool.name, domain=tool.domain)
     for i, j, weight, x, y in zip(u.tolist(), v.tolist(), w.tolist(), sa.tolist(), sb.tolist(), strict=True):
-        reason = f"{texts[x]} ~ {texts[y]}"
-        graph.add_edge(names[i], names[j], weight=round(min(weight, 1.0), 6), reason=reason)
+        graph.add_edge(names[i], names[j], weight=round(min(weight, 1.0), 6), reason=(texts[x], texts[y]))
 
     flow = nx.DiGraph()
     flow.add_nodes_from(names)
@@ -299,9 +299,9 @@ def load_or_build(
     be = get_backend(backend)
     tau = be.default_threshold if threshold is None else float(threshold)
     k = _resolve_top_k(len(tools), top_k)
-    key = hashlib.sha256(
-        canonical_json([_FORMAT, pool_digest(tools), _backend_id(be), tau, k]).encode()
-    ).hexdigest()[:16]
+    key = hashlib.sha256(canonical_json([_FORMAT, pool_digest(tools), _backend_id(be), tau, k]).encode()).hexdigest()[
+        :16
+    ]
     path = Path(cache_dir) / f"toolgraph-{be.name}-{key}.json"
     if path.exists():
         try:

@@ -62,6 +62,14 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+def _identity(ref: str) -> str:
+    """One key per scenario however it is named, so that ``extends`` cycles are found."""
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml", ".json") or path.exists():
+        return str(path.resolve())
+    return f"<builtin>/{ref}"
+
+
 def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> tuple[str, dict[str, Any]]:
     """The raw mapping of a scenario with its ``extends`` chain merged in."""
     where, text = _locate(ref)
@@ -77,16 +85,23 @@ def read_scenario_data(ref: str, _seen: tuple[str, ...] = ()) -> tuple[str, dict
         raise ScenarioError([f"{where}: (top level): expected a mapping of scenario fields, "
                              f"got {type(data).__name__}"])
     parent = data.get("extends")
+    if parent is not None and not isinstance(parent, str):
+        raise ScenarioError([f"{where}: extends: expected the name of a built-in scenario or a path to a "
+                             f"scenario file, got {type(parent).__name__}"])
     if parent:
-        if parent in _seen or parent == ref:
-            raise ScenarioError([f"{where}: extends: cycle through {parent!r}"])
         base_ref = parent
         if not (_builtin_dir() / f"{parent}.yaml").is_file() and not Path(parent).is_absolute() \
                 and Path(where).exists():
             candidate = Path(where).parent / parent
-            base_ref = str(candidate) if candidate.exists() else parent
+            # a missing relative file is reported where it was looked for: beside this file
+            missing_file = Path(parent).suffix in (".yaml", ".yml", ".json") and not Path(parent).exists()
+            base_ref = str(candidate) if candidate.exists() or missing_file else parent
+        chain = (*_seen, ref)
+        if _identity(base_ref) in {_identity(r) for r in chain}:
+            raise ScenarioError([f"{where}: extends: cycle through {parent!r} "
+                                 f"({' -> '.join([*chain, base_ref])})"])
         try:
-            _, base = read_scenario_data(base_ref, (*_seen, ref))
+            _, base = read_scenario_data(base_ref, chain)
         except ScenarioError as exc:
             raise ScenarioError([f"{where}: extends: {p}" for p in exc.problems]) from exc
         base.pop("extends", None)

@@ -4,8 +4,8 @@ Each operator takes a :class:`Job` (the base API, its sampled subtree, an exampl
 the buffer, a seeded ``random.Random``) and returns the raw data of a new API, or None
 when it does not apply. Names are built from the base name's verb and entity so that
 they read like real endpoints (``search_hotels_by_rating``,
-``book_flight_with_seat_selection``, ``search_and_book_flight``); every new API keeps a
-``returns`` schema. Validation and de-duplication happen in :mod:`evolve`.
+``book_flight_with_seat_selection``); every new API keeps a ``returns`` schema. The
+subtree-level ``combine`` step, validation and de-duplication live in :mod:`evolve`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from toolweave.tools_env.pool import READ_VERBS, VERBS, group_key, phrase, plural, singular, verb_entity, words
-
 from toolweave.schema import ToolSpec
+from toolweave.tools_env.pool import (
+    READ_VERBS,
+    VERBS,
+    group_key,
+    phrase,
+    plural,
+    singular,
+    verb_entity,
+    words,
+)
 
 Raw = dict[str, Any]
 
@@ -245,8 +253,8 @@ def add_parameters(job: Job) -> Raw | None:
         if other.name == job.base.name or "evolved" in other.tags or not same:
             continue
         for key, sub in other.properties.items():
-            fits = isinstance(sub, dict) and sub.get("type") not in (None, "boolean") and not key.endswith("id")
-            if fits and singular(key) not in taken:
+            typed = isinstance(sub, dict) and sub.get("type") not in (None, "boolean")
+            if typed and not key.endswith("id") and singular(key) not in taken:
                 pool.setdefault(key, sub)
     verb = verb_entity(job.base.name)[0]
     if verb in _ENDING:
@@ -375,7 +383,8 @@ def mutate_types(job: Job) -> Raw | None:
         name = _named(base.name, "by" if verb in READ_VERBS else "at", "coordinates")
         desc = _describe(base.description, ", located by latitude and longitude")
     else:
-        props, required, many = _listed(props, required, key, f"One or more: {lower_first(first_sentence(desc0))}.")
+        listed_desc = f"One or more: {lower_first(first_sentence(desc0))}."
+        props, required, many = _listed(props, required, key, listed_desc)
         returns = _results(returns, f"One result per {phrase(key)}.")
         name = _named(base.name, "for", f"multiple_{many}")
         desc = _describe(base.description, f", for several {phrase(many)} at once")
@@ -406,10 +415,12 @@ def change_returns(job: Job) -> Raw | None:
     verb, entity = verb_entity(job.base.name)
     scalars = [k for k in required if props.get(k, {}).get("type") in ("string", "integer")
                and plural(k) not in props and (words(k) or [""])[-1] in _BATCH_KEYS]
-    if scalars and verb not in _NO_BATCH and entity and "_and_" not in job.base.name and job.rng.random() < 0.5:
+    batchable = scalars and verb not in _NO_BATCH and entity and "_and_" not in job.base.name
+    if batchable and job.rng.random() < 0.5:
         key = scalars[0]
-        props, required, many = _listed(props, required, key, f"The {phrase(plural(key))} to process.", maxItems=50)
-        failed = {"type": "array", "items": props[many]["items"], "description": "Those that could not be processed."}
+        what = f"The {phrase(plural(key))} to process."
+        props, required, many = _listed(props, required, key, what, maxItems=50)
+        failed = {"type": "array", "items": props[many]["items"], "description": "Those not processed."}
         batch = _results(returns, f"One entry per {phrase(key)}.", failed=failed)
         name = "_".join(["batch", verb, *entity[:-1], plural(entity[-1])])
         rest = words(job.base.name)[1 + len(entity):]

@@ -209,7 +209,7 @@ def _json_media(content: Any) -> Any:
     return None
 
 
-_ACK = {"type": "object", "description": "Acknowledgement (the operation returns no content).", "properties": {
+_ACK = {"type": "object", "description": "Acknowledgement (no content returned).", "properties": {
     "success": {"type": "boolean", "description": "Whether the operation succeeded."},
     "message": {"type": "string", "description": "A short status message."}}, "required": ["success"]}
 
@@ -318,7 +318,8 @@ class _Operation:
         self.request_body()
         returns = self.returns()
         op_id = self.op.get("operationId")
-        name = snake_case(op_id) if isinstance(op_id, str) and op_id else _fallback_name(self.method, self.path)
+        has_id = isinstance(op_id, str) and bool(op_id)
+        name = snake_case(str(op_id)) if has_id else _fallback_name(self.method, self.path)
         summary = str(self.op.get("summary") or "").strip()
         detail = str(self.op.get("description") or "").strip()
         if summary and not summary.endswith((".", "!", "?")):

@@ -7,10 +7,10 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
-from toolweave.tools_env.analysis import ToolProfile, _resolve
-from toolweave.tools_env.world import World
 
 from toolweave.schema import ToolSpec, canonical_json, derive_seed
+from toolweave.tools_env.analysis import ToolProfile, _resolve
+from toolweave.tools_env.world import World
 
 if TYPE_CHECKING:
     from toolweave.tools_env.env import EnvSettings
@@ -57,6 +57,8 @@ class RecordOps:
 
     def _overlay(self, returns: dict[str, Any], base: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
         """Put ``fields`` into ``base`` wherever the result still validates against ``returns``."""
+        if not isinstance(base, dict):
+            return base
         props = returns.get("properties", {}) if isinstance(returns, dict) else {}
         out = dict(base)
         keys = [k for k in sorted(fields) if k in props and not k.startswith("_")
@@ -89,7 +91,9 @@ class RecordOps:
         r = tool.returns
         return r if isinstance(r, dict) and r else _DEFAULT_RETURNS
 
-    def _set_status(self, returns: dict[str, Any], out: dict[str, Any], op: str) -> dict[str, Any]:
+    def _set_status(self, returns: dict[str, Any], out: Any, op: str) -> Any:
+        if not isinstance(out, dict):
+            return out
         status = _resolve(returns.get("properties", {}).get("status"), returns)
         if isinstance(status, dict) and isinstance(status.get("enum"), list):
             for word in _STATUS_WORDS.get(op, ()):
@@ -99,10 +103,10 @@ class RecordOps:
                         return trial
         return out
 
-    def _base(self, tool: ToolSpec, seed: int) -> dict[str, Any]:
-        returns = self._returns(tool)
-        value = self._gen(returns, seed, name=tool.name)
-        return value if isinstance(value, dict) else {}
+    def _base(self, tool: ToolSpec, seed: int) -> Any:
+        """A value generated from the tool's ``returns`` (an object for most tools; an
+        array or scalar where the schema says so)."""
+        return self._gen(self._returns(tool), seed, name=tool.name)
 
     def _fresh_id(self, world: World, tool: ToolSpec, profile: ToolProfile) -> tuple[World, str]:
         world, n = world.next_id(profile.entity or tool.name)
@@ -110,8 +114,8 @@ class RecordOps:
         prefix = (parts[0][:3] if len(parts) == 1 else "".join(w[0] for w in parts)[:3]).upper()
         return world, f"{prefix}-{n:05d}"
 
-    def _with_id(self, returns: dict[str, Any], out: dict[str, Any], field: str | None, rid: str) -> dict[str, Any]:
-        if not field:
+    def _with_id(self, returns: dict[str, Any], out: Any, field: str | None, rid: str) -> Any:
+        if not field or not isinstance(out, dict):
             return out
         trial = dict(out)
         trial[field] = rid
@@ -143,8 +147,8 @@ class RecordOps:
         out = self._overlay(returns, base, args)
         out = self._with_id(returns, out, profile.id_field, rid)
         out = self._set_status(returns, out, "create")
-        rid = str(out.get(profile.id_field, rid)) if profile.id_field else rid
-        record = {**args, **out}
+        rid = str(out.get(profile.id_field, rid)) if profile.id_field and isinstance(out, dict) else rid
+        record = {**args, **out} if isinstance(out, dict) else dict(args)
         world = world.with_record(profile.entity or tool.name, rid, record)
         return world, out, None
 
@@ -158,7 +162,7 @@ class RecordOps:
             if not self.settings.lazy_world:
                 return world, None, f"not found: no {entity} with {profile.id_param}={rid!r}"
             base = self._base(tool, derive_seed(world.seed, "materialize", entity, rid))
-            record = {**base, profile.id_param or "id": args.get(profile.id_param or "")}
+            record = {**(base if isinstance(base, dict) else {}), profile.id_param or "id": args.get(profile.id_param or "")}
             world = world.with_record(entity, rid, record)
         return world, record, None
 
@@ -209,6 +213,8 @@ class RecordOps:
         if not records and (entity not in self.created or self.settings.lazy_world):
             world, records = self._materialize(world, tool, profile, args, items_schema, returns)
         base = self._base(tool, derive_seed(world.seed, "list", tool.name, canonical_json(args)))
+        if not isinstance(base, dict):
+            return world, base, None
         items = []
         for i, rec in enumerate(records):
             item = self._gen(items_schema, derive_seed(world.seed, "item", entity, i), root=returns)

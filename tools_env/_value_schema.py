@@ -239,7 +239,6 @@ class Plan:
     groups: list[tuple[str, list[Any]]]
     nots: list[Any]
     verify: bool
-    ref_weight: int
     group_sources: list[dict[str, Any]] = field(default_factory=list)
     derived: dict[int, Any] = field(default_factory=dict)
     branch_weights: list[int] = field(default_factory=list)
@@ -319,8 +318,7 @@ def build_plan(schema: Any, root: Any, natural: str | None) -> Plan:
     if declared is not None and not types and not nullable and not ({"enum", "const"} & set(flat)):
         raise ValueGenerationError(f"no type left to generate for {schema!r}")
     verify = bool(groups or nots or merged or _VERIFY_KEYS & set(flat))
-    weight = _ref_weight(schema)
-    plan = Plan(schema, flat, refs, tuple(types), nullable, groups, nots, verify, weight, sources)
+    plan = Plan(schema, flat, refs, tuple(types), nullable, groups, nots, verify, sources)
     if groups:
         plan.branch_weights = [_ref_weight(b) for b in groups[0][1]]
     return plan

@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from toolweave.schema import ToolSpec, canonical_json
+from toolweave.tools_env.flow import normalize_name
 
 __all__ = ["OpKind", "ToolProfile", "profile_tool", "singular", "split_words"]
 
@@ -103,10 +104,18 @@ def _array_of_objects(returns: dict[str, Any]) -> str | None:
     return None
 
 
+def _is_id(name: str) -> bool:
+    n = normalize_name(name)
+    return n == "id" or n.endswith("_id")
+
+
+def _id_entity(name: str) -> str | None:
+    n = normalize_name(name)
+    return n[:-3] if n.endswith("_id") and len(n) > 3 else None
+
+
 def _id_params(tool: ToolSpec) -> list[str]:
-    req = tool.required
-    ids = [p for p in req if p == "id" or p.endswith("_id")]
-    return ids
+    return [p for p in tool.required if _is_id(p)]
 
 
 def _pick_id_param(tool: ToolSpec, words: list[str]) -> str | None:
@@ -115,23 +124,30 @@ def _pick_id_param(tool: ToolSpec, words: list[str]) -> str | None:
         return None
     # prefer the id naming an entity mentioned in the tool's name
     for p in ids:
-        ent = p[:-3] if p.endswith("_id") else ""
+        ent = _id_entity(p) or ""
         if ent and all(part in words or singular(part) in words for part in ent.split("_")):
             return p
     return ids[0]
 
 
+_HTTP = {"post", "put", "patch", "head"}
+
+
 def _verb_kind(words: list[str]) -> OpKind | None:
-    verb = words[0] if words else ""
-    for kind, verbs in (("list", _LIST), ("delete", _DELETE), ("update", _UPDATE), ("create", _CREATE),
-                        ("read", _READ)):
-        if verb in verbs:
-            return kind  # type: ignore[return-value]
+    candidates = [words[0]] if words else []
+    if words and words[0] in _HTTP and len(words) > 1:
+        # names made from method + path ("post_orders_by_order_id_cancel"): the action is last
+        candidates = [words[-1], words[0]]
+    for verb in candidates:
+        for kind, verbs in (("list", _LIST), ("delete", _DELETE), ("update", _UPDATE), ("create", _CREATE),
+                            ("read", _READ)):
+            if verb in verbs:
+                return kind  # type: ignore[return-value]
     return None
 
 
 def _entity_from_words(words: list[str]) -> str | None:
-    rest = [w for w in words[1:] if w not in _NOISE]
+    rest = [w for w in words[1:] if w not in _NOISE and w not in _HTTP]
     if not rest:
         return None
     # "search_flights_by_price" -> "flight"; keep a compound like "support_ticket" when short
@@ -163,38 +179,39 @@ def _infer(tool: ToolSpec) -> ToolProfile:
     id_param = _pick_id_param(tool, words)
     required = tuple(tool.required)
     optional = tuple(sorted(p for p in tool.properties if p not in required))
-    ret_ids = [k for k in sorted(rprops) if k == "id" or k.endswith("_id")]
+    param_entities = {_id_entity(p) for p in _id_params(tool)}
+    own_ids = [k for k in sorted(rprops) if _is_id(k) and _id_entity(k) not in param_entities]
+    name_entity = _entity_from_words(words)
 
     if kind is None:
         kind = "action"
     if kind == "read" and id_param is None:
         kind = "list" if collection else "action"
-    if kind == "list" and collection is None:
+    if kind == "list" and (collection is None or id_param is not None and not tool.properties.keys() - {id_param}):
         kind = "read" if id_param else "action"
     if kind in ("update", "delete") and id_param is None:
-        kind = "action"
-    if kind == "create" and not ret_ids:
         kind = "action"
 
     entity: str | None = None
     id_field: str | None = None
     if kind in ("read", "update", "delete") and id_param:
-        entity = id_param[:-3] if id_param.endswith("_id") else _entity_from_words(words)
-        id_field = id_param if id_param in rprops else ("id" if "id" in rprops else None)
+        entity = _id_entity(id_param) or name_entity
+        id_field = next((k for k in sorted(rprops) if normalize_name(k) == normalize_name(id_param)),
+                        "id" if "id" in rprops else None)
     elif kind == "create":
-        name_entity = _entity_from_words(words)
-        id_field = next((k for k in ret_ids if k != "id" and k[:-3] not in {p[:-3] for p in _id_params(tool)}),
-                        None) or next((k for k in ret_ids if k == "id"), None) or ret_ids[0]
-        entity = id_field[:-3] if id_field.endswith("_id") else name_entity
+        specific = [k for k in own_ids if k != "id"]
+        preferred = f"{name_entity}_id" if name_entity else None
+        id_field = (preferred if preferred in specific else (specific[0] if specific else None)) or (
+            "id" if "id" in rprops else None)
+        entity = (_id_entity(id_field) if id_field and id_field != "id" else None) or name_entity
     elif kind == "list" and collection:
-        entity = singular(collection)
         items = _resolve(_resolve(rprops[collection], returns).get("items", {}), returns)
-        item_ids = [k for k in sorted(_props(items)) if k == "id" or k.endswith("_id")]
+        item_keys = sorted(_props(items))
+        generic = collection in {"items", "results", "data", "records", "entries", "list", "rows"}
+        entity = (name_entity if generic else singular(collection)) or singular(collection)
         preferred = f"{entity}_id"
-        id_field = preferred if preferred in item_ids else ("id" if "id" in item_ids else
-                                                            (item_ids[0] if item_ids else None))
-        if id_field and id_field.endswith("_id"):
-            entity = id_field[:-3]
+        id_field = next((k for k in item_keys if normalize_name(k) == preferred), None) or (
+            "id" if "id" in item_keys else None)
     return ToolProfile(
         name=tool.name,
         kind=kind,

@@ -9,8 +9,8 @@
 - **Evolution** makes the new API from the subtree and an example from a buffer
   (pool tools first, accepted ones added as they come), applying one diversity operator
   (``add_functionality``, ``add_parameters``, ``add_constraints``, ``mutate_types``,
-  ``change_returns``, ``combine``) as a deterministic schema mutation (see
-  ``_mutations``), or asking a model through an async ``llm`` hook with the prompt of
+  ``change_returns``, ``combine``) as a deterministic schema mutation (``_mutations``;
+  ``combine`` here), or asking a model through an async ``llm`` hook with the prompt of
   :func:`build_evolution_prompt`. Operators are taken round-robin in seeded order, the
   next one standing in when one does not apply to the sampled subtree.
 
@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
+
+from toolweave.schema import ToolSpec
 from toolweave.tools_env._mutations import (
     MUTATIONS,
     Job,
@@ -46,8 +48,6 @@ from toolweave.tools_env._mutations import (
     returns_of,
 )
 from toolweave.tools_env.pool import READ_VERBS, group_key, schema_problems, singular, verb_entity, words
-
-from toolweave.schema import ToolSpec
 
 __all__ = [
     "OPERATORS",

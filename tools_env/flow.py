@@ -25,7 +25,9 @@ The value types must be compatible (an integer may feed a number; an array
 parameter takes values of its item type; a missing type matches anything).
 Option parameters that carry no data (``limit``, ``page``, ``sort_by``,
 ``language``...) and boolean fields never link: a flag returned by one tool is not
-data another tool consumes.
+data another tool consumes. Descriptive attributes that name no particular thing
+(``status``, ``name``, ``title``, ``quantity``... see :data:`DESCRIPTORS`) link only
+between tools of one domain: an order's ``status`` is no filter for a ticket search.
 
 Scaling: parameters are indexed by their normalized key, so each returned field
 looks up its few candidates instead of comparing all tool pairs; ``max_fanout``
@@ -46,6 +48,7 @@ from toolweave.schema import ToolSpec
 
 __all__ = [
     "CONTROL_PARAMS",
+    "DESCRIPTORS",
     "Link",
     "find_links",
     "normalize_name",
@@ -63,6 +66,12 @@ def _words(text: str) -> frozenset[str]:
 CONTROL_PARAMS: frozenset[str] = _words(
     "limit offset page page_size per_page max_results sort sort_by sort_order order_by format language"
     " lang locale verbose fields include timeout"
+)
+
+#: descriptive attributes that name no particular thing; they link only within a domain
+DESCRIPTORS: frozenset[str] = _words(
+    "status state name title description category type kind quantity count total notes note message text"
+    " comment label tag tags summary value"
 )
 
 _SCALARS = frozenset({"string", "integer", "number", "boolean", "null"})
@@ -121,9 +130,7 @@ def _singular_key(norm: str) -> str:
     return f"{head}_{singular(last)}" if head else singular(last)
 
 
-def _resolve(
-    schema: Any, root: dict[str, Any], seen: frozenset[str]
-) -> tuple[dict[str, Any], frozenset[str]]:
+def _resolve(schema: Any, root: dict[str, Any], seen: frozenset[str]) -> tuple[dict[str, Any], frozenset[str]]:
     """Follow local ``$ref`` pointers (``#/$defs/X``, ``#/definitions/X``); stop on cycles."""
     while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
         ref = schema["$ref"]
@@ -308,9 +315,7 @@ def _score(src: _End, dst: _End) -> float:
     return score if src.norm == dst.norm else min(score, 0.8)
 
 
-def find_links(
-    tools: Sequence[ToolSpec], *, min_score: float = 0.75, max_fanout: int | None = None
-) -> list[Link]:
+def find_links(tools: Sequence[ToolSpec], *, min_score: float = 0.75, max_fanout: int | None = None) -> list[Link]:
     """Every data-flow link between ``tools`` scoring at least ``min_score``, sorted, no self-links.
 
     ``max_fanout`` keeps, for each returned field, at most that many targets, best first
@@ -345,6 +350,8 @@ def find_links(
                     candidates = _window(candidates, by_domain[key], tool, i, path, tools, 2 * max_fanout)
                 for dst in candidates:
                     if dst.tool == i or not _compatible(src.types, dst.types):
+                        continue
+                    if src.norm in DESCRIPTORS and tools[dst.tool].domain != tool.domain:
                         continue
                     score = _score(src, dst)
                     if score >= min_score and score > best.get((dst.tool, dst.name), -1.0):

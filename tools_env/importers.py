@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from toolweave.schema import ToolSpec
 from toolweave.tools_env._bfcl_types import bfcl_schema
 from toolweave.tools_env._openapi import (
     JsonPath,
@@ -39,8 +41,6 @@ from toolweave.tools_env._openapi import (
     import_openapi,
     tool_name,
 )
-
-from toolweave.schema import ToolSpec
 
 __all__ = ["IMPORT_KINDS", "ToolImportError", "export_openai", "import_tools"]
 

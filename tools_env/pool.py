@@ -78,7 +78,7 @@ class PoolError(ValueError):
 _EXPECTED = {
     "missing": "a value (the field is required)",
     "extra_forbidden": f"no such field (allowed: {', '.join(ToolSpec.model_fields)})",
-    "string_pattern_mismatch": "a name of letters, digits, '_', '.', '-' (starting with a letter or '_', max 64)",
+    "string_pattern_mismatch": "a name of letters, digits, '_', '.', '-' (a letter or '_' first, max 64)",
     "string_type": "a string",
     "dict_type": "an object",
     "model_type": "an object",

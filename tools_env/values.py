@@ -27,13 +27,13 @@ they have been used. A factory is not thread-safe; use one per thread.
 from __future__ import annotations
 
 import copy
-import math
 import random
 import threading
 from typing import Any
 
 from faker import Faker
 from jsonschema import FormatChecker
+
 from toolweave.tools_env import _value_numbers as _numbers
 from toolweave.tools_env._regex_gen import generate_matching
 from toolweave.tools_env._value_providers import (
@@ -68,7 +68,7 @@ def _unique_key(value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return (type(value).__name__, value)
     if isinstance(value, (int, float)):
-        return ("n", float(value) if math.isfinite(value) else str(value))
+        return ("n", value)  # 1 and 1.0 are equal and hash alike
     if isinstance(value, dict):
         return ("o", tuple(sorted((k, _unique_key(v)) for k, v in value.items())))
     if isinstance(value, list):

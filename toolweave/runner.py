@@ -16,7 +16,6 @@ again identically.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import platform
@@ -28,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from toolweave.schema import Dialogue
+from toolweave.executors import Executor, LocalExecutor, Outcome
 from toolweave.simulate import Simulator
 
 __all__ = ["RunError", "RunResult", "run_batch", "write_json_atomic"]
@@ -69,14 +68,6 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _dump(d: Dialogue) -> str:
-    return d.model_dump_json() + "\n"
-
-
-def _reason_key(d: Dialogue) -> list[str]:
-    return sorted({c.rule for c in d.verdict.failures}) or ["unknown"]
-
-
 async def run_batch(
     sim: Simulator,
     *,
@@ -86,15 +77,18 @@ async def run_batch(
     concurrency: int = 8,
     resume: bool = False,
     overwrite: bool = False,
-    on_result: Callable[[Dialogue], None] | None = None,
+    on_result: Callable[[Outcome], None] | None = None,
     extra_manifest: dict[str, Any] | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
+    """Simulate dialogues ``0..n-1`` (those not yet written, with ``resume``) and write them."""
     out_dir.mkdir(parents=True, exist_ok=True)
     acc_path, rej_path = out_dir / "accepted.jsonl", out_dir / "rejected.jsonl"
     prog_path, man_path = out_dir / ".progress.json", out_dir / "manifest.json"
-    params = {"scenario": sim.scenario.name, "seed": seed, "agents": sim.agent_refs}
+    params = {"scenario": sim.scenario.name, "seed": seed, "agents": dict(sim.agent_refs)}
     start_index = 0
     result = RunResult(out_dir=out_dir, n=n)
+    usage: dict[str, dict[str, int]] = {}
     if resume and prog_path.exists():
         prog = json.loads(prog_path.read_text(encoding="utf-8"))
         if prog.get("params") != json.loads(json.dumps(params)):
@@ -106,6 +100,7 @@ async def run_batch(
                 fh.truncate(int(size))
         result.accepted, result.rejected = int(prog["accepted"]), int(prog["rejected"])
         result.reasons = Counter(prog.get("reasons", {}))
+        usage = {k: dict(v) for k, v in prog.get("usage", {}).items()}
         result.resumed_from = start_index
     elif (acc_path.exists() or rej_path.exists()) and not overwrite:
         raise RunError(f"{out_dir} already holds a run (accepted.jsonl / rejected.jsonl); "
@@ -115,6 +110,7 @@ async def run_batch(
             path.write_bytes(b"")
         prog_path.unlink(missing_ok=True)
 
+    executor = executor or LocalExecutor(sim, concurrency)
     t0 = time.perf_counter()
     acc_fh = open(acc_path, "ab")  # noqa: SIM115 - closed in finally
     rej_fh = open(rej_path, "ab")  # noqa: SIM115
@@ -124,55 +120,37 @@ async def run_batch(
                 "params": params, "next_index": next_index, "n": n,
                 "accepted_bytes": acc_fh.tell(), "rejected_bytes": rej_fh.tell(),
                 "accepted": result.accepted, "rejected": result.rejected, "reasons": dict(result.reasons),
+                "usage": usage,
             })
 
         record_progress(start_index)
-        sem = asyncio.Semaphore(max(1, concurrency))
-        pending: dict[int, Dialogue] = {}
+        pending: dict[int, Outcome] = {}
         next_write = start_index
-
-        async def one(i: int) -> tuple[int, Dialogue]:
-            async with sem:
-                d = await sim.simulate(i, seed)
-                await asyncio.sleep(0)
-                return i, d
-
-        window = max(1, concurrency) * 4
-        indices = iter(range(start_index, n))
-        running: set[asyncio.Task[tuple[int, Dialogue]]] = set()
-        for i in indices:
-            running.add(asyncio.create_task(one(i)))
-            if len(running) >= window:
-                break
-        while running:
-            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                i, d = task.result()
-                pending[i] = d
+        async for outcome in executor.outcomes(range(start_index, n), seed):
+            pending[outcome.index] = outcome
             wrote = False
             while next_write in pending:
-                d = pending.pop(next_write)
-                fh = acc_fh if d.accepted else rej_fh
-                fh.write(_dump(d).encode("utf-8"))
-                if d.accepted:
+                o = pending.pop(next_write)
+                (acc_fh if o.accepted else rej_fh).write(o.line.encode("utf-8"))
+                if o.accepted:
                     result.accepted += 1
                 else:
                     result.rejected += 1
-                    result.reasons.update(_reason_key(d))
+                    result.reasons.update(o.failed_rules or ("unknown",))
+                for role, counts in o.usage.items():
+                    slot = usage.setdefault(role, {})
+                    for k, v in counts.items():
+                        slot[k] = slot.get(k, 0) + int(v)
                 next_write += 1
                 wrote = True
                 if on_result is not None:
-                    on_result(d)
+                    on_result(o)
             if wrote:
                 acc_fh.flush()
                 rej_fh.flush()
                 os.fsync(acc_fh.fileno())
                 os.fsync(rej_fh.fileno())
                 record_progress(next_write)
-            for i in indices:
-                running.add(asyncio.create_task(one(i)))
-                if len(running) >= window:
-                    break
     finally:
         acc_fh.close()
         rej_fh.close()
@@ -180,9 +158,11 @@ async def run_batch(
     manifest = {
         **params,
         "n": n,
+        "executor": executor.name,
         "counts": {"accepted": result.accepted, "rejected": result.rejected},
         "acceptance_rate": round(result.accepted / n, 4) if n else 0.0,
         "rejection_reasons": dict(sorted(result.reasons.items())),
+        "usage": usage,
         "timings": {"seconds": round(result.seconds, 3), "resumed_from": result.resumed_from,
                     "dialogues_per_second": round((n - start_index) / result.seconds, 2) if result.seconds else None},
         "versions": _versions(),

@@ -30,8 +30,11 @@ class Simulator:
         agents: Mapping[str, Agent] | None = None,
         agent_refs: Mapping[str, str] | None = None,
         tools: list[ToolSpec] | None = None,
+        models: Mapping[str, Any] | None = None,
     ) -> None:
         self.scenario = scenario
+        #: role -> model config for LLM-backed agents (from the scenario or the command line)
+        self.models: dict[str, Any] = dict(models or {})
         self.tools = tools if tools is not None else scenario_tools(scenario)
         refs = {**DEFAULT_AGENTS, **scenario.agents, **(agent_refs or {})}
         self.agent_refs = refs

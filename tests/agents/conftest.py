@@ -12,8 +12,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # make the reusable helper importable as `scripted_server`
 
 from scripted_server import ScriptedOpenAIServer  # noqa: E402
-from toolweave.agents._models import ModelConfig  # noqa: E402
 
+from toolweave.agents._models import ModelConfig  # noqa: E402
 from toolweave.schema import ToolSpec  # noqa: E402
 
 WEATHER = ToolSpec(

@@ -95,10 +95,18 @@ def slow(seconds: float, then: Reply | None = None) -> Reply:
     return base
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients dropping connections (timeouts, closed loops) are part of the tests
+
+
 @dataclass
 class RecordedRequest:
     method: str
     path: str
+    #: header names lower-cased
     headers: dict[str, str]
     body: Any
     time: float
@@ -144,8 +152,7 @@ class ScriptedOpenAIServer:
             def do_POST(self) -> None:  # noqa: N802
                 server._handle(self, "POST")
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -199,7 +206,9 @@ class ScriptedOpenAIServer:
             body = raw.decode("utf-8", "replace")
         with self._lock:
             self.requests.append(
-                RecordedRequest(method, handler.path, dict(handler.headers), body, time.time())
+                RecordedRequest(
+                    method, handler.path, {k.lower(): v for k, v in handler.headers.items()}, body, time.time()
+                )
             )
         path = handler.path.split("?", 1)[0]
         if method == "GET" and path.endswith("/models"):
@@ -300,9 +309,7 @@ class ScriptedOpenAIServer:
         self._send(handler, status, json.dumps(payload).encode(), headers)
 
     @staticmethod
-    def _send(
-        handler: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict[str, str] | None = None
-    ) -> None:
+    def _send(handler: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
         try:
             handler.send_response(status)
             handler.send_header("Content-Type", "application/json")

@@ -21,8 +21,9 @@ def _plugins_importable(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _signed(out: Path) -> bool:
-    texts = [m.content or "" for d in read_dialogues(out / "accepted.jsonl") for m in d.messages
-             if m.role == "assistant"]
+    texts = [
+        m.content or "" for d in read_dialogues(out / "accepted.jsonl") for m in d.messages if m.role == "assistant"
+    ]
     return bool(texts) and any(t.endswith("(Polite Bot)") for t in texts)
 
 
@@ -34,8 +35,20 @@ def test_builtin_agents_are_registered_like_plugins() -> None:
 
 
 def test_cli_flag_plugs_in_a_custom_assistant(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["run", "travel", "-n", "3", "-o", str(tmp_path / "o"), "--quiet",
-                                 "--agent", "assistant=polite_agents:PoliteAssistant"])
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "travel",
+            "-n",
+            "3",
+            "-o",
+            str(tmp_path / "o"),
+            "--quiet",
+            "--agent",
+            "assistant=polite_agents:PoliteAssistant",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert _signed(tmp_path / "o")
 

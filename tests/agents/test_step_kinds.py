@@ -15,8 +15,9 @@ from toolweave.simulate import Simulator
 
 def _dialogues(kind: str, n: int = 6, seed: int = 11) -> list[Dialogue]:
     base = load_scenario("travel")
-    plan = base.plan.model_copy(update={"mix": {kind: 1.0}, "require_dependent": kind == "dependent",
-                                        "min_steps": 2, "max_steps": 3})
+    plan = base.plan.model_copy(
+        update={"mix": {kind: 1.0}, "require_dependent": kind == "dependent", "min_steps": 2, "max_steps": 3}
+    )
     sim = Simulator(base.model_copy(update={"plan": plan}))
 
     async def go() -> list[Dialogue]:
@@ -35,12 +36,15 @@ def _step_messages(d: Dialogue, kind: str) -> list[tuple[int, list[Message]]]:
 
 def _outputs_before(d: Dialogue, msg: Message) -> str:
     idx = d.messages.index(msg)
-    return " ".join(json.dumps(m.result.content) for m in d.messages[:idx] if m.role == "tool" and m.result
-                    and m.result.ok)
+    return " ".join(
+        json.dumps(m.result.content) for m in d.messages[:idx] if m.role == "tool" and m.result and m.result.ok
+    )
 
 
-@pytest.mark.parametrize("kind", ["single", "parallel", "dependent", "clarification", "follow_up", "chitchat",
-                                  "irrelevant", "error_recovery"])
+@pytest.mark.parametrize(
+    "kind",
+    ["single", "parallel", "dependent", "clarification", "follow_up", "chitchat", "irrelevant", "error_recovery"],
+)
 def test_kind_appears_and_dialogues_are_accepted(kind: str) -> None:
     ds = _dialogues(kind)
     assert any(_step_messages(d, kind) for d in ds), f"no {kind} step planned"
@@ -61,15 +65,20 @@ def test_clarification_shape() -> None:
             ask = msgs[msgs.index(first_user) + 1]
             assert ask.role == "assistant" and not ask.tool_calls and ask.content.endswith("?")
             assert value.strip('"') in (answer.content or "")
-            call = next(m for m in msgs[msgs.index(answer):] if m.tool_calls).tool_calls[0]
+            call = next(m for m in msgs[msgs.index(answer) :] if m.tool_calls).tool_calls[0]
             assert call.arguments[withheld] == step.slots[withheld]
             seen += 1
     assert seen
 
 
 def test_parallel_shape() -> None:
-    found = [m for d in _dialogues("parallel") for _, msgs in _step_messages(d, "parallel") for m in msgs
-             if len(m.tool_calls) >= 2]
+    found = [
+        m
+        for d in _dialogues("parallel")
+        for _, msgs in _step_messages(d, "parallel")
+        for m in msgs
+        if len(m.tool_calls) >= 2
+    ]
     assert found
     for m in found:
         assert len({c.id for c in m.tool_calls}) == len(m.tool_calls)

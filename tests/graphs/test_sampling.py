@@ -7,6 +7,9 @@ import random
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from toolweave.cli import app
 from toolweave.graphs.sampling import (
     SAMPLING_MODES,
     compare_modes,
@@ -16,9 +19,6 @@ from toolweave.graphs.sampling import (
     sample_tools,
 )
 from toolweave.graphs.tool_graph import ToolGraph, build_tool_graph
-from typer.testing import CliRunner
-
-from toolweave.cli import app
 from toolweave.schema import ToolSpec
 
 

@@ -9,6 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from toolweave.cli import app
+from toolweave.schema import ToolSpec
 from toolweave.tools_env._mutations import MUTATIONS, Job
 from toolweave.tools_env.evolve import (
     OPERATORS,
@@ -22,10 +26,6 @@ from toolweave.tools_env.evolve import (
     validate_candidate,
 )
 from toolweave.tools_env.pool import load_pool, schema_problems, words
-from typer.testing import CliRunner
-
-from toolweave.cli import app
-from toolweave.schema import ToolSpec
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "importers"
 
@@ -136,10 +136,12 @@ def test_add_functionality(by_name: dict[str, ToolSpec]) -> None:
     out = next(MUTATIONS["add_functionality"](_job(hotels, [], s)) for s in range(12)
                if MUTATIONS["add_functionality"](_job(hotels, [], s))["name"] == "search_hotels_by_rating")
     rating = out["parameters"]["properties"]["min_rating"]
-    assert rating["type"] == "number" and rating["maximum"] == 5 and "min_rating" in out["parameters"]["required"]
+    assert rating["type"] == "number" and rating["maximum"] == 5
+    assert "min_rating" in out["parameters"]["required"]
     assert out["description"] == "Search hotels in a city for given dates, filtered by rating."
     flight = MUTATIONS["add_functionality"](_job(by_name["book_flight"], [], 0))
-    features = {MUTATIONS["add_functionality"](_job(by_name["book_flight"], [], s))["name"] for s in range(10)}
+    book = by_name["book_flight"]
+    features = {MUTATIONS["add_functionality"](_job(book, [], s))["name"] for s in range(10)}
     assert flight is not None and "book_flight_with_seat_selection" in features
 
 
@@ -149,8 +151,9 @@ def test_add_constraints_and_parameters(by_name: dict[str, ToolSpec]) -> None:
     props = out["parameters"]["properties"]
     constrained = {k for k, v in props.items() if {"pattern", "minimum", "maximum"} & set(v)}
     assert constrained and "Checks its input:" in out["description"]
-    get_hotel = ToolSpec(name="get_hotel", description="Get a hotel.", parameters={"type": "object", "properties": {
-        "hotel_id": {"type": "string"}, "room_type": {"type": "string", "enum": ["single", "double"]}}})
+    room = {"type": "string", "enum": ["single", "double"]}
+    get_hotel = ToolSpec(name="get_hotel", description="Get a hotel.", parameters={
+        "type": "object", "properties": {"hotel_id": {"type": "string"}, "room_type": room}})
     borrowed = MUTATIONS["add_parameters"](_job(by_name["search_hotels"], [get_hotel], 1))
     assert borrowed is not None and borrowed["name"] == "search_hotels_with_room_type"
     assert borrowed["description"] == "Search hotels in a city for given dates. Also accepts room type."
@@ -194,8 +197,8 @@ def test_change_returns(by_name: dict[str, ToolSpec]) -> None:
 def test_combine(by_name: dict[str, ToolSpec]) -> None:
     out = combine(_job(by_name["book_flight"], [by_name["search_flights"]]))
     assert out is not None and out["name"] == "search_and_book_flight"
-    assert out["description"] == ("Search flights between two airports on a date, then book seats on a flight, "
-                                  "in one call.")
+    assert out["description"] == (
+        "Search flights between two airports on a date, then book seats on a flight, in one call.")
     # flight_id is returned by the search, so the combined API does not require it
     assert "flight_id" in out["parameters"]["properties"] and "flight_id" not in out["parameters"]["required"]
     assert out["returns"]["required"] == ["search_result", "book_result"]
@@ -215,7 +218,8 @@ def test_validate_candidate(by_name: dict[str, ToolSpec]) -> None:
 
 
 def test_prompt_and_parsing(by_name: dict[str, ToolSpec]) -> None:
-    sub = Subtree("group", "travel", by_name["search_hotels"], [by_name["search_hotels"], by_name["book_hotel"]])
+    hotels = by_name["search_hotels"]
+    sub = Subtree("group", "travel", hotels, [hotels, by_name["book_hotel"]])
     prompt = build_evolution_prompt(sub, by_name["get_order"], "add_constraints")
     assert "Domain: travel" in prompt and '"name": "book_hotel"' in prompt and '"name": "get_order"' in prompt
     assert "starts from search_hotels" in prompt and "constraints" in prompt

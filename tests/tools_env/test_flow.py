@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from toolweave.tools_env.flow import Link, find_links, normalize_name, output_fields, singular, tool_entities
-
 from toolweave.schema import ToolSpec
+from toolweave.tools_env.flow import Link, find_links, normalize_name, output_fields, singular, tool_entities
 
 
 def _tool(name: str, params: dict[str, Any], returns: dict[str, Any] | None = None, **kw: Any) -> ToolSpec:
@@ -91,9 +90,7 @@ def test_exact_name_match_scores_one() -> None:
 
 
 def test_entity_id_in_array_and_object() -> None:
-    search = _tool(
-        "search_flights", {"origin": STR}, _obj(flights={"type": "array", "items": _obj(id=STR, price=NUM)})
-    )
+    search = _tool("search_flights", {"origin": STR}, _obj(flights={"type": "array", "items": _obj(id=STR, price=NUM)}))
     book = _tool("book_flight", {"flight_id": STR, "seats": INT}, _obj(booking=_obj(id=STR)))
     get = _tool("get_booking", {"booking_id": STR})
     links = find_links([search, book, get])
@@ -185,3 +182,15 @@ def test_scales_by_index_not_pairs() -> None:
     assert time.perf_counter() - start < 10
     assert links
     assert all(k.source != k.target for k in links)
+
+
+def test_descriptive_fields_link_only_within_a_domain() -> None:
+    order = _tool("get_order", {"order_id": STR}, _obj(status=STR, city=STR), domain="shop")
+    tickets = _tool("list_tickets", {"status": STR}, domain="support")
+    orders = _tool("list_orders", {"status": STR}, domain="shop")
+    weather = _tool("get_weather", {"city": STR}, domain="weather")
+    links = find_links([order, tickets, orders, weather])
+    assert _pairs(links) == {
+        ("get_order", "status", "list_orders", "status"),
+        ("get_order", "city", "get_weather", "city"),
+    }

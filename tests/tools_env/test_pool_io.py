@@ -7,6 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from toolweave.cli import app
+from toolweave.schema import ToolSpec
 from toolweave.tools_env import pool as pool_module
 from toolweave.tools_env.pool import (
     PoolError,
@@ -18,10 +22,6 @@ from toolweave.tools_env.pool import (
     save_pool,
     verb_entity,
 )
-from typer.testing import CliRunner
-
-from toolweave.cli import app
-from toolweave.schema import ToolSpec
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "importers"
 SEED_POOL = FIXTURES / "seed_pool.jsonl"
@@ -84,7 +84,7 @@ def test_save_is_atomic_when_replacing_fails(seed_tools: list[ToolSpec], tmp_pat
         (['{"name": "ok_tool"}', '{"name": "broken"'], ":2: (json): expected one JSON object per line"),
         (['{"description": "no name"}'], ":1: name: expected a value (the field is required)"),
         (['{"name": "has space"}'], ":1: name: expected a name of letters, digits"),
-        (['{"name": "t", "colour": "red"}'], ":1: colour: expected no such field (allowed: name, description"),
+        (['{"name": "t", "colour": "red"}'], ":1: colour: expected no such field (allowed: name, desc"),
         (['{"name": "t", "parameters": []}'], ":1: parameters: expected an object"),
         (['{"name": "ok"}', '"just text"'], ":2: (tool): expected a JSON object, got str"),
     ],

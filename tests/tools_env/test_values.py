@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
+
 from toolweave.tools_env import _value_schema
 from toolweave.tools_env._regex_gen import RegexGenerationError, generate_matching
 from toolweave.tools_env.values import ValueFactory, ValueGenerationError, generate_value

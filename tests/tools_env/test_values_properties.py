@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator, FormatChecker
+
 from toolweave.tools_env.values import ValueFactory, generate_value
 
 Schema = dict[str, Any]
@@ -201,15 +202,19 @@ def documents(draw: st.DrawFn) -> Schema:
 def _check(schema: Schema, seed: int, name: str) -> None:
     value = generate_value(schema, name=name, seed=seed)
     assert_valid(schema, value)
+    if "$defs" in schema:  # a part of the document on its own, its refs resolved against the whole
+        part = schema["properties"]["others"]
+        value = ValueFactory(seed).value(part, name="others", root=schema)
+        Draft202012Validator(schema, format_checker=CHECKER).evolve(schema=part).validate(value)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(), st.integers(0, 2**32), st.sampled_from(["", *NAMES]))
 def test_generated_values_validate(schema: Schema, seed: int, name: str) -> None:
     _check(schema, seed, name)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(SCHEMAS, st.integers(0, 2**32))
 def test_same_seed_same_value(schema: Schema, seed: int) -> None:
     factory = ValueFactory(seed)

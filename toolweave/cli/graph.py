@@ -27,12 +27,8 @@ console = Console()
 
 _POOL = typer.Argument(..., help="Pool JSONL file, or 'builtin' for the shipped pool.")
 _BACKEND = typer.Option("lexical", "--backend", help=f"Similarity backend: {' | '.join(BACKENDS)}.")
-_THRESHOLD = typer.Option(
-    None, "--threshold", help="Cosine similarity τ for an edge (default: the backend's)."
-)
-_TOP_K = typer.Option(
-    None, "--top-k", help="Keep edges among the k strongest of an endpoint (default: auto)."
-)
+_THRESHOLD = typer.Option(None, "--threshold", help="Cosine similarity τ for an edge (default: the backend's).")
+_TOP_K = typer.Option(None, "--top-k", help="Keep edges among the k strongest of an endpoint (default: auto).")
 _CACHE = typer.Option(None, "--cache", help="Directory caching built graphs, keyed by pool, backend and τ.")
 
 
@@ -43,9 +39,7 @@ def _pool(spec: str) -> list[ToolSpec]:
         fail(str(exc))
 
 
-def _graph(
-    spec: str, backend: str, threshold: float | None, top_k: int | None, cache: Path | None = None
-) -> ToolGraph:
+def _graph(spec: str, backend: str, threshold: float | None, top_k: int | None, cache: Path | None = None) -> ToolGraph:
     if backend not in BACKENDS:
         fail(f"--backend {backend!r}: expected one of {', '.join(BACKENDS)}")
     if threshold is not None and not -1.0 <= threshold <= 1.0:
@@ -76,9 +70,7 @@ def _stats_table(stats: dict[str, Any], title: str) -> Table:
         "degree min / mean / median / max",
         f"{degree['min']} / {degree['mean']} / {degree['median']} / {degree['max']}",
     )
-    table.add_row(
-        "backend, τ, top-k", f"{stats.get('backend')}, {stats.get('threshold')}, {stats.get('top_k')}"
-    )
+    table.add_row("backend, τ, top-k", f"{stats.get('backend')}, {stats.get('threshold')}, {stats.get('top_k')}")
     return table
 
 

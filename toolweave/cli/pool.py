@@ -127,7 +127,7 @@ def evolve_command(
     output: Path = typer.Option(..., "-o", "--output", help="Pool file to write (JSONL)."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same APIs."),
     include_original: bool = typer.Option(False, "--include-original", help="Write the input tools too."),
-    max_generation: int = typer.Option(2, "--max-generation", min=1, help="How many times an API may evolve."),
+    max_generation: int = typer.Option(2, "--max-generation", min=1, help="How often an API may evolve."),
 ) -> None:
     """Evolve new APIs from a pool (ToolACE self-evolution: speciation, adaptation, evolution)."""
     tools = _load(pool)

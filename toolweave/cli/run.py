@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from toolweave.cli._common import fail, parse_assignments
-from toolweave.schema import Dialogue
+
+if TYPE_CHECKING:
+    from toolweave.executors import Executor, Outcome
 
 console = Console()
 err_console = Console(stderr=True)
@@ -32,6 +34,10 @@ def run(
     overwrite: Annotated[bool, typer.Option(help="Replace a finished or interrupted run in OUT.")] = False,
     agent: Annotated[list[str] | None, typer.Option(
         "--agent", help="Agent for a role: ROLE=REF (registered name or package.module:Name). Repeatable.")] = None,
+    executor: Annotated[str, typer.Option(
+        help="Where dialogues run: local (asyncio, this process), process (worker processes) or ray.")] = "local",
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes / Ray workers (process and ray).")] = 2,
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (default: a local Ray).")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Simulate N dialogues of a scenario and write accepted/rejected JSONL plus a manifest."""
@@ -63,16 +69,18 @@ def run(
     with progress:
         task = progress.add_task(f"{sc.name}", total=n, acc=0, rej=0, rate="-")
 
-        def on_result(d: Dialogue) -> None:
+        def on_result(d: Outcome) -> None:
             counts["acc" if d.accepted else "rej"] += 1
             elapsed = progress.tasks[0].elapsed or 0.0
             done = counts["acc"] + counts["rej"]
             progress.update(task, advance=1, acc=counts["acc"], rej=counts["rej"],
                             rate=f"{done / elapsed:.1f}" if elapsed > 0 else "-")
 
+        ex = _make_executor(executor, sim, sc, refs, workers=workers, concurrency=concurrency,
+                            ray_address=ray_address)
         try:
             result = asyncio.run(run_batch(sim, n=n, seed=seed, out_dir=out, concurrency=concurrency,
-                                           resume=resume, overwrite=overwrite, on_result=on_result))
+                                           resume=resume, overwrite=overwrite, on_result=on_result, executor=ex))
         except RunError as exc:
             fail(str(exc))
         except KeyboardInterrupt:
@@ -87,6 +95,24 @@ def run(
     if result.reasons:
         top = ", ".join(f"{k} ×{v}" for k, v in result.reasons.most_common(5))
         console.print(f"rejection reasons: {top}")
+
+
+def _make_executor(kind: str, sim: Any, scenario: Any, refs: dict[str, str], *, workers: int, concurrency: int,
+                   ray_address: str | None) -> Executor:
+    from toolweave.executors import LocalExecutor, ProcessExecutor, SimSpec
+
+    if kind == "local":
+        return LocalExecutor(sim, concurrency)
+    spec = SimSpec(scenario=scenario.model_dump(mode="json"), agent_refs=dict(sim.agent_refs), models=sim.models)
+    if kind == "process":
+        return ProcessExecutor(spec, workers=workers, concurrency=concurrency)
+    if kind == "ray":
+        try:
+            from toolweave.executors_ray import RayExecutor
+        except ImportError as exc:
+            fail(f"--executor ray needs Ray: pip install 'toolweave[ray]' ({exc})")
+        return RayExecutor(spec, workers=workers, address=ray_address, concurrency=concurrency)  # type: ignore[no-any-return]
+    fail(f"--executor {kind!r}: expected local, process or ray")
 
 
 def show(

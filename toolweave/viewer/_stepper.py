@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolweave.graphs.dialogue import NODES, make_checkpointer
-from toolweave.schema import Dialogue
+from toolweave.schema import Dialogue, Message
 from toolweave.simulate import Simulator, dialogue_from_state
 from toolweave.tools_env.world import World, world_diff
 
@@ -47,13 +47,10 @@ class Stepper:
         self.seed = seed
         self._graph: Any = None
         self._thread: dict[str, Any] = {}
-        self._snapshot: Any = None
-        self._start_id: str | None = None
-        self._start_step = 0
+        #: checkpoints of the current branch, the start first and the current one last
+        self._trail: list[Any] = []
         #: checkpoint id -> the node run that produced it
         self._runs: dict[str, NodeRun] = {}
-        #: checkpoint id -> (before, after) checkpoints of the last tool node behind it
-        self._tool_cache: dict[str, tuple[Any, Any] | None] = {}
 
     # -- driving ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -65,40 +62,43 @@ class Stepper:
             await graph.ainvoke(state, config)
         except Exception as exc:
             raise StepperError(f"the dialogue could not start: {type(exc).__name__}: {exc}") from exc
-        self._snapshot = graph.get_state(config)
-        self._start_id = self._checkpoint_id(self._snapshot)
-        self._start_step = int(self._snapshot.metadata.get("step", 0))
+        self._trail = [graph.get_state(config)]
         self._runs.clear()
-        self._tool_cache.clear()
 
     async def next(self) -> NodeRun | None:
-        """Run the next node; ``None`` when the dialogue is already finished."""
+        """Run the next node; ``None`` when the dialogue is already finished.
+
+        From the newest checkpoint the thread simply resumes; from an earlier one
+        (after :meth:`back`) LangGraph forks a new branch from that checkpoint."""
         snap = self._require()
         if not snap.next:
             return None
+        head = self._checkpoint_id(self._graph.get_state(self._thread))
+        config = self._thread if head == self._checkpoint_id(snap) else snap.config
         node, update = snap.next[0], {}
         try:
-            async for chunk in self._graph.astream(None, snap.config, stream_mode="updates"):
+            async for chunk in self._graph.astream(None, config, stream_mode="updates"):
                 for name, value in chunk.items():
                     if not name.startswith("__"):
                         node, update = name, dict(value or {})
         except Exception as exc:
             raise StepperError(f"node {node!r} failed: {type(exc).__name__}: {exc}") from exc
         latest = self._graph.get_state(self._thread)
-        parent = latest.parent_config or {}
-        if parent.get("configurable", {}).get("checkpoint_id") != self._checkpoint_id(snap):
+        if self._branch_parent(latest) != self._checkpoint_id(snap):
             raise StepperError(f"node {node!r} did not leave a checkpoint after the current one")
         run = NodeRun(node, update)
         self._runs[self._checkpoint_id(latest)] = run
-        self._snapshot = latest
+        self._trail.append(latest)
         return run
 
     async def back(self) -> bool:
-        """Return to the checkpoint before the current one; False at the start."""
-        snap = self._require()
-        if self._checkpoint_id(snap) == self._start_id or snap.parent_config is None:
+        """Return to the checkpoint before the current one (world and transcript as
+        stored there); False at the start."""
+        self._require()
+        if len(self._trail) <= 1:
             return False
-        self._snapshot = self._graph.get_state(snap.parent_config)
+        self._trail.pop()
+        self._trail[-1] = self._graph.get_state(self._trail[-1].config)
         return True
 
     async def run_to_end(self) -> list[NodeRun]:
@@ -120,7 +120,7 @@ class Stepper:
     # -- what there is to see -----------------------------------------------------------
     @property
     def started(self) -> bool:
-        return self._snapshot is not None
+        return bool(self._trail)
 
     @property
     def values(self) -> dict[str, Any]:
@@ -138,12 +138,14 @@ class Stepper:
     @property
     def step(self) -> int:
         """Nodes run on the current branch of the history."""
-        return int(self._require().metadata.get("step", 0)) - self._start_step
+        self._require()
+        return len(self._trail) - 1
 
     @property
     def history_len(self) -> int:
         """Checkpoints on the current branch, the start included (``back`` can go ``history_len - 1`` times)."""
-        return self.step + 1
+        self._require()
+        return len(self._trail)
 
     @property
     def last_run(self) -> NodeRun | None:
@@ -151,21 +153,30 @@ class Stepper:
         return self._runs.get(self._checkpoint_id(self._require()))
 
     @property
-    def last_world_diff(self) -> dict[str, Any]:
-        """``world_diff`` made by the last tool node on the current branch (empty when none ran)."""
-        found = self._last_tool_checkpoints()
-        if found is None:
-            return {}
-        before, after = found
-        return world_diff(before.values["world"], after.values["world"])
+    def last_tool_step(self) -> int | None:
+        """The step at which the last tool node on the current branch ran (None when none did)."""
+        self._require()
+        for i in range(len(self._trail) - 1, 0, -1):
+            if tuple(self._trail[i - 1].next)[:1] == ("tool",):
+                return i
+        return None
 
     @property
-    def last_tool_node_step(self) -> int | None:
-        """The step number of the last tool node on the current branch."""
-        found = self._last_tool_checkpoints()
-        if found is None:
-            return None
-        return int(found[1].metadata.get("step", 0)) - self._start_step
+    def last_world_diff(self) -> dict[str, Any]:
+        """``world_diff`` made by the last tool node on the current branch (empty when none ran)."""
+        i = self.last_tool_step
+        if i is None:
+            return {}
+        return world_diff(self._trail[i - 1].values["world"], self._trail[i].values["world"])
+
+    @property
+    def last_tool_messages(self) -> list[Message]:
+        """The tool messages (calls answered) of the last tool node on the current branch."""
+        i = self.last_tool_step
+        if i is None:
+            return []
+        before = len(self._trail[i - 1].values.get("messages", []))
+        return [m for m in self._trail[i].values.get("messages", [])[before:] if m.role == "tool"]
 
     @property
     def world(self) -> World | None:
@@ -178,25 +189,20 @@ class Stepper:
 
     # -- internals ----------------------------------------------------------------------
     def _require(self) -> Any:
-        if self._snapshot is None:
+        if not self._trail:
             raise StepperError("call start() first")
-        return self._snapshot
+        return self._trail[-1]
 
     @staticmethod
     def _checkpoint_id(snap: Any) -> str:
         return str(snap.config["configurable"]["checkpoint_id"])
 
-    def _last_tool_checkpoints(self) -> tuple[Any, Any] | None:
-        """(checkpoint before, checkpoint after) the last tool node on the current branch."""
-        snap = self._require()
-        key = self._checkpoint_id(snap)
-        if key not in self._tool_cache:
-            found = None
-            while self._checkpoint_id(snap) != self._start_id and snap.parent_config is not None:
-                parent = self._graph.get_state(snap.parent_config)
-                if tuple(parent.next)[:1] == ("tool",):
-                    found = (parent, snap)
-                    break
-                snap = parent
-            self._tool_cache[key] = found
-        return self._tool_cache[key]
+    def _branch_parent(self, snap: Any) -> str | None:
+        """The checkpoint a node ran from to give ``snap``, skipping the copy a fork writes."""
+        parent = snap.parent_config
+        while parent is not None:
+            before = self._graph.get_state(parent)
+            if before.metadata.get("source") != "fork":
+                return self._checkpoint_id(before)
+            parent = before.parent_config
+        return None
