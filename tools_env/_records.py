@@ -162,7 +162,8 @@ class RecordOps:
             if not self.settings.lazy_world:
                 return world, None, f"not found: no {entity} with {profile.id_param}={rid!r}"
             base = self._base(tool, derive_seed(world.seed, "materialize", entity, rid))
-            record = {**(base if isinstance(base, dict) else {}), profile.id_param or "id": args.get(profile.id_param or "")}
+            record = dict(base) if isinstance(base, dict) else {}
+            record[profile.id_param or "id"] = args.get(profile.id_param or "")
             world = world.with_record(entity, rid, record)
         return world, record, None
 

@@ -135,7 +135,8 @@ def test_env_call_cli_scripts_crud_on_an_imported_openapi_pool(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     calls = tmp_path / "calls.jsonl"
     calls.write_text("\n".join(json.dumps(c) for c in [
-        {"name": "create_order", "arguments": {"idempotency_key": "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "lines": [{"isbn": "9780000000001",
+        {"name": "create_order", "arguments": {"idempotency_key": "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+                                               "lines": [{"isbn": "9780000000001",
                                                                                      "quantity": 2}],
                                                "shipping_address": {"name": "Ana", "street": "1 Main St",
                                                                     "city": "Porto", "country": "PT",
