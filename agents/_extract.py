@@ -9,10 +9,10 @@ from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from toolweave.agents._phrasing import ORDINALS, param_phrase, words
-from toolweave.tools_env.analysis import singular, split_words
 
+from toolweave.agents._phrasing import ORDINALS, param_phrase, words
 from toolweave.schema import ToolSpec, canonical_json
+from toolweave.tools_env.analysis import singular, split_words
 
 __all__ = ["extract_args", "find_in_results", "score_tool", "split_clauses"]
 

@@ -14,9 +14,8 @@ import json
 import re
 from typing import Any
 
-from toolweave.tools_env.analysis import split_words
-
 from toolweave.schema import ToolSpec
+from toolweave.tools_env.analysis import split_words
 
 __all__ = [
     "ORDINALS",

@@ -16,10 +16,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from toolweave.tools_env.env import ToolEnvironment
-from toolweave.tools_env.world import World
 
 from toolweave.schema import CheckResult, Message, Plan, ToolSpec, canonical_json
+from toolweave.tools_env.env import ToolEnvironment
+from toolweave.tools_env.world import World
 
 __all__ = ["DIALOGUE_RULES", "TURN_RULES", "RuleContext"]
 

@@ -12,9 +12,8 @@ from typing import Any
 from toolweave.agents._extract import MISSING, extract_args, find_in_results, score_tool, split_clauses
 from toolweave.agents._phrasing import CHITCHAT_REPLIES, format_value, param_phrase, words
 from toolweave.agents._protocol import AgentOutput, AgentView
-from toolweave.tools_env.analysis import split_words
-
 from toolweave.schema import Message, ToolCall, ToolSpec, derive_seed
+from toolweave.tools_env.analysis import split_words
 
 __all__ = ["OfflineAssistant"]
 

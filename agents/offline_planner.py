@@ -14,11 +14,10 @@ from typing import Any
 
 from toolweave.agents._phrasing import CHITCHAT, IRRELEVANT, words
 from toolweave.agents._protocol import AgentOutput, AgentView
+from toolweave.schema import Plan, PlanStep, ToolSpec, derive_seed
 from toolweave.tools_env.analysis import ToolProfile, profile_tool, split_words
 from toolweave.tools_env.flow import Link, find_links
 from toolweave.tools_env.values import ValueFactory
-
-from toolweave.schema import Plan, PlanStep, ToolSpec, derive_seed
 
 __all__ = ["OfflinePlanner", "statable_params"]
 

@@ -16,9 +16,8 @@ from toolweave.agents._phrasing import (
     render_args,
 )
 from toolweave.agents._protocol import AgentOutput, AgentView
-from toolweave.tools_env.analysis import singular
-
 from toolweave.schema import Message, Plan, PlanStep, ToolSpec
+from toolweave.tools_env.analysis import singular
 
 __all__ = ["OfflineUser"]
 

@@ -19,7 +19,7 @@ DEFAULT_AGENTS: dict[str, str] = {
     "planner": "offline-planner",
     "user": "offline-user",
     "assistant": "offline-assistant",
-    "verifier": "rule-verifier",
+    "verifier": "dual-verifier",
 }
 
 

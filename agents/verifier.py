@@ -13,10 +13,9 @@ from typing import Any
 from toolweave.agents._env_rules import ENV_RULES
 from toolweave.agents._protocol import AgentOutput, AgentView
 from toolweave.agents._rules import DIALOGUE_RULES, TURN_RULES, RuleContext
+from toolweave.schema import CheckResult, Verdict, canonical_json
 from toolweave.tools_env.env import EnvSettings, ToolEnvironment
 from toolweave.tools_env.world import World
-
-from toolweave.schema import CheckResult, Verdict, canonical_json
 
 __all__ = ["ALL_RULES", "RuleVerifier", "verify_messages"]
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from toolweave.scenarios._model import Scenario
 
+from toolweave.scenarios._model import Scenario
 from toolweave.schema import ToolSpec
 
 __all__ = ["ScenarioError", "builtin_names", "load_scenario", "read_scenario_data", "scenario_tools"]
@@ -35,14 +35,15 @@ def builtin_names() -> list[str]:
 def _locate(ref: str) -> tuple[str, str]:
     """(display name, YAML text) of a scenario reference: a built-in name or a path."""
     path = Path(ref)
-    if path.suffix in (".yaml", ".yml", ".json") or path.exists():
+    if path.suffix in (".yaml", ".yml", ".json") or path.is_file():
         if not path.is_file():
             raise ScenarioError([f"{ref}: no such scenario file"])
         return str(path), path.read_text(encoding="utf-8")
     res = _builtin_dir() / f"{ref}.yaml"
     if res.is_file():
         return f"<builtin>/{ref}.yaml", res.read_text(encoding="utf-8")
-    raise ScenarioError([f"{ref}: not a scenario file and not a built-in scenario "
+    what = "a directory, not a scenario file," if path.is_dir() else "not a scenario file"
+    raise ScenarioError([f"{ref}: {what} and not a built-in scenario "
                          f"(built-ins: {', '.join(builtin_names())})"])
 
 
@@ -65,7 +66,7 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
 def _identity(ref: str) -> str:
     """One key per scenario however it is named, so that ``extends`` cycles are found."""
     path = Path(ref)
-    if path.suffix in (".yaml", ".yml", ".json") or path.exists():
+    if path.suffix in (".yaml", ".yml", ".json") or path.is_file():
         return str(path.resolve())
     return f"<builtin>/{ref}"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from toolweave.tools_env.env import EnvSettings
 
 from toolweave.schema import STEP_KINDS, ToolSpec
+from toolweave.tools_env.env import EnvSettings
 
 __all__ = [
     "DEFAULT_MIX",

@@ -68,10 +68,8 @@ def _bounds(flat: dict[str, Any]) -> tuple[float | None, bool, float | None, boo
 
 def _window(lo: Any, hi: Any, span: Any) -> tuple[Any, Any]:
     """A realistic sub-range of [lo, hi] (either may be None): near zero, at most ``span`` wide."""
-    if (lo is None or lo <= 0) and (hi is None or hi >= 0):
-        anchor = 0
-    else:
-        anchor = lo if lo is not None and lo > 0 else hi
+    straddles_zero = (lo is None or lo <= 0) and (hi is None or hi >= 0)
+    anchor = 0 if straddles_zero else (lo if lo is not None and lo > 0 else hi)
     upper = anchor + span if hi is None else min(hi, anchor + span)
     lower = upper - span if lo is None else max(lo, upper - span)
     if lo is None and lower < 0 <= upper:

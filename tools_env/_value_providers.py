@@ -296,8 +296,7 @@ _TOKENS = _table(
     (("nationality",), COUNTRY_CODE), (("state", "province", "region"), STATE), (("street",), STREET),
     (("address",), _p("address", {"string": _address})), (("zip", "zipcode", "postcode"), POSTCODE),
     (("company", "employer", "organization"), COMPANY), (("job", "occupation", "profession"), JOB),
-    (("date", "birthday", "dob", "deadline", "checkin", "checkout", "on"), DATE),
-    (("datetime", "at"), DATETIME),
+    (("date", "birthday", "dob", "deadline", "checkin", "checkout"), DATE), (("datetime",), DATETIME),
     (("time",), TIME), *(((token,), _p("money", _money(lo, hi))) for token, (lo, hi) in MONEY.items()),
     (("rating", "score"), _p("rating", _rating())), (("stars",), _p("rating", _ints(1, 5))),
     (("percentage", "percent"), _p("percent", _floats(0, 100, 1))),
@@ -343,6 +342,8 @@ def provider_for_name(name: str) -> Provider | None:
         return _EXACT[joined]
     if len(parts) >= 2 and "_".join(parts[-2:]) in _EXACT:
         return _EXACT["_".join(parts[-2:])]
+    if len(parts) > 1 and parts[-1] in ("at", "on"):  # created_at, renewed_on
+        return DATETIME if parts[-1] == "at" else DATE
     if parts[-1] in ("id", "ids"):
         return UUID if len(parts) > 1 and parts[-2] in ("uuid", "guid") else RECORD_ID
     if any(part in _IMAGE_TOKENS for part in parts):

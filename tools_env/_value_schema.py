@@ -17,7 +17,10 @@ from urllib.parse import unquote
 from jsonschema import FormatChecker, validators
 from jsonschema._utils import equal
 
-__all__ = ["Plan", "ValueGenerationError", "build_plan", "merge_schemas", "resolve_ref", "validator_for_root"]
+__all__ = [
+    "Plan", "ValueGenerationError", "build_plan", "merge_schemas", "resolve_ref", "unique_key",
+    "validator_for_root",
+]
 
 _ANNOTATIONS = frozenset(
     {"title", "description", "examples", "$comment", "$schema", "$id", "$anchor", "$defs", "definitions",
@@ -338,3 +341,16 @@ def validator_for_root(root: Any) -> Any:
     default = validators.Draft202012Validator
     cls = validators.validator_for(root if isinstance(root, dict) else {}, default=default)
     return cls(root, format_checker=FormatChecker())
+
+
+def unique_key(value: Any) -> Any:
+    """Hashable key with JSON Schema equality (1 == 1.0, True != 1, key order ignored)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return (type(value).__name__, value)
+    if isinstance(value, (int, float)):
+        return ("n", value)  # 1 and 1.0 are equal and hash alike
+    if isinstance(value, dict):
+        return ("o", tuple(sorted((k, unique_key(v)) for k, v in value.items())))
+    if isinstance(value, list):
+        return ("a", tuple(unique_key(v) for v in value))
+    return ("?", repr(value))

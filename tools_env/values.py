@@ -43,7 +43,13 @@ from toolweave.tools_env._value_providers import (
     singular,
     sized_format,
 )
-from toolweave.tools_env._value_schema import Plan, ValueGenerationError, build_plan, validator_for_root
+from toolweave.tools_env._value_schema import (
+    Plan,
+    ValueGenerationError,
+    build_plan,
+    unique_key,
+    validator_for_root,
+)
 
 __all__ = ["ValueFactory", "ValueGenerationError", "generate_value"]
 
@@ -61,19 +67,6 @@ _FORMATS = FormatChecker()
 def _faker_seed(seed: int) -> int:
     """A second stream for Faker, so it does not mirror the factory's own Random."""
     return (seed * 6364136223846793005 + 1442695040888963407) % (1 << 64)
-
-
-def _unique_key(value: Any) -> Any:
-    """Hashable key with JSON Schema equality (1 == 1.0, True != 1, key order ignored)."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return (type(value).__name__, value)
-    if isinstance(value, (int, float)):
-        return ("n", value)  # 1 and 1.0 are equal and hash alike
-    if isinstance(value, dict):
-        return ("o", tuple(sorted((k, _unique_key(v)) for k, v in value.items())))
-    if isinstance(value, list):
-        return ("a", tuple(_unique_key(v) for v in value))
-    return ("?", repr(value))
 
 
 class ValueFactory:
@@ -125,10 +118,8 @@ class ValueFactory:
             return hit[2]
         if len(self._validators) >= _CACHE_LIMIT:
             self._validators.clear()
-        if schema is root:
-            validator = validator_for_root(root)
-        else:
-            validator = self._validator(root, root).evolve(schema=schema)
+        base = None if schema is root else self._validator(root, root)
+        validator = validator_for_root(root) if base is None else base.evolve(schema=schema)
         self._validators[key] = (schema, root, validator)
         return validator
 
@@ -257,31 +248,35 @@ class ValueFactory:
         low, high = int(flat.get("minLength", 0)), flat.get("maxLength")
         fmt = flat.get("format")
         patterns = list(flat.get("x-patterns") or ([flat["pattern"]] if "pattern" in flat else []))
-        if patterns:
-            for _ in range(6):
-                text = generate_matching(patterns[0], rng, min_length=low, max_length=high)
-                if all(_numbers.search(p, text) for p in patterns[1:]) and (
-                    not fmt or _FORMATS.conforms(text, fmt)
-                ):
-                    return text
-            raise ValueGenerationError(f"no string matches all of {patterns!r} (format {fmt!r})")
         by_format = provider_for_format(fmt) if isinstance(fmt, str) else None
         if by_format is not None and (provider is None or provider.fmt != fmt):
             provider = by_format
-        strict = by_format is not None
-        maker = None
-        if provider is not None:
-            kinds = ("string", "number", "integer")
-            maker = next((provider.makes[k] for k in kinds if k in provider.makes), None)
+        kinds = ("string", "number", "integer")
+        maker = next((provider.makes[k] for k in kinds if k in provider.makes), None) if provider else None
+        if patterns:
+            # a realistic value first (a currency code for ^[A-Z]{3}$), else one built from the pattern
+            realistic = [str(maker(self._faker, rng, name)) for _ in range(2)] if maker is not None else []
+            for text in realistic:
+                if len(text) >= low and (high is None or len(text) <= high) and self._matches(text, patterns):
+                    return text
+            for _ in range(6):
+                text = generate_matching(patterns[0], rng, min_length=low, max_length=high)
+                if self._matches(text, patterns[1:]) and (not fmt or _FORMATS.conforms(text, fmt)):
+                    return text
+            raise ValueGenerationError(f"no string matches all of {patterns!r} (format {fmt!r})")
         for _ in range(8):
             text = str(maker(self._faker, rng, name)) if maker else self._faker.word()
-            fitted = _numbers.fit_length(text, low, high, strict, self._faker)
+            fitted = _numbers.fit_length(text, low, high, by_format is not None, self._faker)
             if fitted is not None:
                 return fitted
         fallback = sized_format(fmt, low, high, rng) if isinstance(fmt, str) else None
         if fallback is not None:
             return fallback
         raise ValueGenerationError(f"cannot make a {fmt} string with length in [{low}, {high}]")
+
+    @staticmethod
+    def _matches(text: str, patterns: list[str]) -> bool:
+        return all(_numbers.search(p, text) for p in patterns)
 
     def _array(self, flat: dict[str, Any], name: str, root: Any) -> list[Any]:
         rng = self._rng
@@ -310,7 +305,7 @@ class ValueFactory:
                 sub = self._conj(sub, contains)
             for _ in range(16 if unique else 1):
                 value = self._generate(sub, item_name, root)
-                key = _unique_key(value) if unique else None
+                key = unique_key(value) if unique else None
                 if key not in seen:
                     break
             else:

@@ -253,6 +253,8 @@ class Dialogue(_Strict):
     turn_verdicts: list[Verdict] = Field(default_factory=list)
     verdict: Verdict
     stats: dict[str, Any] = Field(default_factory=dict)
+    #: the environment and verification settings the dialogue ran under (for re-verification)
+    settings: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def accepted(self) -> bool:

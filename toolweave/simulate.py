@@ -143,6 +143,7 @@ def dialogue_from_state(state: Mapping[str, Any]) -> Dialogue:
         "regenerations": sum(1 for v in state.get("turn_verdicts", []) if not v.accepted),
         "usage": usage,
     }
+    ctx = state.get("context", {})
     world_initial = state.get("world_initial") or state.get("world")
     world_final = state.get("world")
     return Dialogue(
@@ -159,4 +160,5 @@ def dialogue_from_state(state: Mapping[str, Any]) -> Dialogue:
         turn_verdicts=list(state.get("turn_verdicts", [])),
         verdict=verdict,
         stats=stats,
+        settings={k: ctx[k] for k in ("env", "verify", "bindings") if k in ctx},
     )

@@ -177,9 +177,9 @@ def test_scales_by_index_not_pairs() -> None:
                 _obj(items={"type": "array", "items": _obj(id=STR, **{f"{entity}_id": STR, "label": STR})}),
             )
         )
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: robust to other work on the machine
     links = find_links(tools, max_fanout=20)
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
     assert links
     assert all(k.source != k.target for k in links)
 

@@ -185,6 +185,13 @@ def test_pattern_with_lengths_and_format() -> None:
         generate_value({"type": "string", "pattern": "^abc$", "minLength": 5})
 
 
+def test_pattern_keeps_realistic_values_that_match() -> None:
+    codes = sample({"type": "string", "pattern": "^[A-Z]{3}$"}, "currency")
+    assert set(codes) <= {"USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "CNY", "INR", "SEK", "NZD", "SGD"}
+    dates = sample({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"})
+    assert all(_is_date(d) for d in dates)
+
+
 def test_type_lists_and_nullable() -> None:
     values = sample({"type": ["string", "null"]}, seeds=range(80))
     assert None in values and sum(isinstance(v, str) for v in values) > 60

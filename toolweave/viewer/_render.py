@@ -142,29 +142,51 @@ def _cell(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class _WorldTables:
+    """One table per entity: a column per field when they fit the width, else one
+    ``field: value`` cell per record."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        w = self.world
+        for entity in sorted(w.tables):
+            records = w.tables[entity]
+            fields: list[str] = []
+            for record in records.values():
+                fields.extend(f for f in record if f not in fields)
+            # a field that only repeats the record id adds nothing to the id column
+            fields = [f for f in fields if not all(str(r.get(f)) == rid for rid, r in records.items())]
+            widths = [max([len(f)] + [len(_cell(r.get(f, ""))) for r in records.values()]) + 3 for f in fields]
+            id_width = max([2] + [len(rid) for rid in records]) + 4
+            table = Table(title=f"{entity} ({len(records)})", title_justify="left", expand=True)
+            table.add_column("id", style="bold", no_wrap=True)
+            if id_width + sum(widths) <= options.max_width:
+                for f in fields:
+                    table.add_column(f)
+                for rid, record in records.items():
+                    table.add_row(rid, *(_cell(record[f]) if f in record else "" for f in fields))
+            else:
+                table.add_column("record", ratio=1)
+                for rid, record in records.items():
+                    cell = Text()
+                    for f in fields:
+                        if f in record:
+                            cell.append(f"{f}: ", style="dim")
+                            cell.append(_cell(record[f]) + "  ")
+                    table.add_row(rid, cell)
+            yield table
+        if not w.tables:
+            yield Text("(no records)", style="dim")
+        counters = ", ".join(f"{k}={v}" for k, v in sorted(w.counters.items())) or "—"
+        yield Text(f"counters: {counters}   memo: {len(w.memo)} entries   clock: {w.clock}", style="dim")
+
+
 def render_world(world: World | Mapping[str, Any], title: str = "world") -> RenderableType:
     """Every entity table of a world (one row per record), its counters and memo size."""
     w = world if isinstance(world, World) else World.model_validate(dict(world))
-    parts: list[RenderableType] = []
-    for entity in sorted(w.tables):
-        records = w.tables[entity]
-        fields: list[str] = []
-        for record in records.values():
-            fields.extend(f for f in record if f not in fields)
-        # a field that only repeats the record id adds nothing to the id column
-        fields = [f for f in fields if not all(str(r.get(f)) == rid for rid, r in records.items())]
-        table = Table(title=f"{entity} ({len(records)})", title_justify="left", expand=True)
-        table.add_column("id", style="bold", no_wrap=True)
-        for f in fields:
-            table.add_column(f, overflow="fold")
-        for rid, record in records.items():
-            table.add_row(rid, *(_cell(record[f]) if f in record else "" for f in fields))
-        parts.append(table)
-    if not parts:
-        parts.append(Text("(no records)", style="dim"))
-    counters = ", ".join(f"{k}={v}" for k, v in sorted(w.counters.items())) or "—"
-    parts.append(Text(f"counters: {counters}   memo: {len(w.memo)} entries   clock: {w.clock}", style="dim"))
-    return Panel(Group(*parts), title=f"{title} · digest {w.digest()}", title_align="left", border_style="blue")
+    return Panel(_WorldTables(w), title=f"{title} · digest {w.digest()}", title_align="left", border_style="blue")
 
 
 def render_verdicts(turn_verdicts: list[Verdict], final: Verdict | None = None, *,

@@ -11,6 +11,7 @@ from rich.console import Console, Group, RenderableType
 from rich.layout import Layout
 from rich.panel import Panel
 from rich.rule import Rule
+from rich.table import Table
 from rich.text import Text
 
 from toolweave.schema import Plan, Verdict
@@ -129,10 +130,13 @@ class StepView:
     def _detail(self) -> RenderableType:
         if self.mode == "world":
             world = self.stepper.world
-            parts: list[RenderableType] = [Rule("diff made by the last tool call"), self._world_diff(compact=False),
-                                           Rule("world state")]
-            parts.append(render_world(world) if world is not None else Text("(no world)", style="dim"))
-            return Group(*parts)
+            state = render_world(world, title="world state") if world is not None else Text("(no world)", style="dim")
+            diff = Group(Rule("diff made by the last tool call"), self._world_diff(compact=False))
+            grid = Table.grid(expand=True, padding=(0, 1))
+            grid.add_column(ratio=1)
+            grid.add_column(ratio=1)
+            grid.add_row(state, diff)
+            return grid
         if self.mode == "plan":
             plan = self.stepper.values.get("plan")
             about = Text(f"goal: {plan.goal}   persona: {plan.persona}", style="dim") if isinstance(plan, Plan) \
