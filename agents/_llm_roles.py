@@ -225,6 +225,14 @@ class _UserTurn(BaseModel):
     message: str = ""
 
 
+#: JSON-mode hint: both fields, and a non-empty message (grammar-constrained on llama.cpp)
+_USER_TURN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"step_done": {"type": "boolean"}, "message": {"type": "string", "minLength": 1}},
+    "required": ["step_done", "message"],
+}
+
+
 class LLMUser(LLMAgentBase):
     """ToolFlow's user: checks whether the current requirement is done, continues it or moves on.
 
@@ -281,7 +289,9 @@ class LLMUser(LLMAgentBase):
                 return ['"message" is empty; write the user\'s next message']
             return []
 
-        return await self.ask_structured(system=USER_SYSTEM, prompt=prompt, output=_UserTurn, check=check)
+        return await self.ask_structured(
+            system=USER_SYSTEM, prompt=prompt, output=_UserTurn, check=check, schema=_USER_TURN_SCHEMA
+        )
 
 
 class _JudgeOut(BaseModel):

@@ -104,7 +104,7 @@ the requirement is NOT done: reply to continue it (give the value it asked for).
 Answer with JSON: {{"step_done": true or false, "message": "your message"}}"""
 
 USER_IF_DONE_NEXT = "If it is done, your message starts the next requirement instead."
-USER_IF_DONE_LAST = 'If it is done, this was your last requirement: set "message" to "".'
+USER_IF_DONE_LAST = "If it is done, this was your last requirement: write a short goodbye."
 
 USER_PROMPT_MOVE_ON = """{persona}Conversation so far:
 {transcript}

@@ -20,6 +20,56 @@ console = Console()
 
 def register(app: typer.Typer) -> None:
     app.command("verify")(verify)
+    app.command("report")(report)
+
+
+def _kv_table(title: str, rows: dict[str, object]) -> Table:
+    t = Table(title=title, show_header=False)
+    t.add_column("what", style="bold")
+    t.add_column("value")
+    for k, v in rows.items():
+        t.add_row(str(k), json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v))
+    return t
+
+
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory (with accepted.jsonl / rejected.jsonl).")],
+    html: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report here "
+                                              "(default: RUN_DIR/report.html).")] = None,
+    embeddings: Annotated[bool, typer.Option(help="Also measure embedding coherence ([embeddings] extra).")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report data as JSON here.")] = None,
+) -> None:
+    """Data-quality report of a run, in the terminal and as HTML with charts."""
+    from toolweave.dataset import DatasetError
+    from toolweave.quality import build_report, report_html
+    from toolweave.runner import write_json_atomic
+
+    if not run_dir.is_dir() or not any((run_dir / f).exists() for f in ("accepted.jsonl", "rejected.jsonl")):
+        fail(f"{run_dir}: not a run directory (no accepted.jsonl or rejected.jsonl)")
+    try:
+        rep = build_report(run_dir, embeddings=embeddings)
+    except DatasetError as exc:
+        fail(str(exc))
+    c = rep["counts"]
+    console.print(_kv_table("Run", {**rep["run"], **c}))
+    if rep["rejection_reasons"]:
+        console.print(_kv_table("Rejection reasons (dialogues failing each rule)", rep["rejection_reasons"]))
+    lengths = {k: {x: y for x, y in v.items() if x != "histogram"} for k, v in rep["lengths"].items()}
+    console.print(_kv_table("Distributions (accepted)", lengths))
+    console.print(_kv_table("Step kinds", rep["step_kinds"]))
+    tools = rep["tools"]
+    console.print(_kv_table("Tools", {k: v for k, v in tools.items() if k not in ("calls_per_tool",)}))
+    console.print(_kv_table("Diversity of user turns", rep["diversity"]))
+    console.print(_kv_table("Coherence of consecutive turns", rep["coherence"]))
+    if rep["relevance"]:
+        console.print(_kv_table("Graph relevance of tool sets", rep["relevance"]))
+    target = html or run_dir / "report.html"
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(report_html(rep), encoding="utf-8")
+    os.replace(tmp, target)
+    console.print(f"HTML report → {target}")
+    if json_out is not None:
+        write_json_atomic(json_out, rep)
 
 
 def verify(
