@@ -210,6 +210,8 @@ _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 
 def _scripts(text: str) -> set[str]:
+    if text.isascii():
+        return {"LATIN"} if any(ch.isalpha() for ch in text) else set()
     found = set()
     for ch in text:
         if ch.isalpha():

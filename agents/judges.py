@@ -14,7 +14,9 @@ With a verifier model configured, the LLM judges replace these (same rule names)
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -97,6 +99,11 @@ def _mentions_result(text: str, results: list[Message]) -> bool:
     return not values or any(v in lowered for v in values)
 
 
+@lru_cache(maxsize=4096)
+def _returns_validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json))
+
+
 def judge_tool_response(messages: list[Message], tools: dict[str, Any]) -> list[CheckResult]:
     out = []
     calls = {c.id: c for m in messages for c in m.tool_calls}
@@ -106,7 +113,7 @@ def judge_tool_response(messages: list[Message], tools: dict[str, Any]) -> list[
         tool = tools.get(m.name or "")
         if tool is None or not tool.returns:
             continue
-        errors = list(Draft202012Validator(tool.returns).iter_errors(m.result.content))
+        errors = list(_returns_validator(canonical_json(tool.returns)).iter_errors(m.result.content))
         if errors:
             out.append(_fail("tool_response", f"{m.name}: result does not fit its returns schema: "
                              f"{errors[0].message}", i))

@@ -106,19 +106,22 @@ def _ray_round_trip(chunk: list[Outcome], repeats: int) -> float:
     return (time.perf_counter() - t0) / repeats
 
 
-def _projection(cpu_per: float, chunk_rt: float, chunk: int, writer_per: float, bytes_per: float,
-                machines: Sequence[int], cores: int) -> None:
+def _projection(cpu_per: float, chunk_rt: float, chunk: int, writer_per: float, writer_cpu: float,
+                bytes_per: float, machines: Sequence[int], cores: int) -> None:
     # each core runs one actor; a chunk costs chunk*cpu_per on it, plus its round trip where the
     # pipeline (2 chunks in flight per actor) does not hide it: counted in full, to stay conservative
     per_core = chunk / (chunk * cpu_per + chunk_rt)
-    cap = 1.0 / writer_per
+    cap, cap_cpu = 1.0 / writer_per, 1.0 / writer_cpu
     print(f"\nprojection ({cores} cores per machine, one actor per core, chunk {chunk}):")
-    print(f"  per core: {per_core:.2f} dialogues/s; driver writer ceiling: {cap:,.0f} dialogues/s")
-    print(f"  {'machines':>8} {'cores':>6} {'compute-bound/s':>16} {'projected/s':>12} {'to driver MB/s':>15}")
+    print(f"  per core: {per_core:.2f} dialogues/s; driver writer ceiling: {cap:,.0f} dialogues/s as measured, "
+          f"{cap_cpu:,.0f} dialogues/s counting its CPU only (fsync batched or free)")
+    print(f"  {'machines':>8} {'cores':>6} {'compute-bound/s':>16} {'with writer/s':>14} {'CPU-only writer/s':>18}"
+          f" {'to driver MB/s':>15}")
     for m in machines:
         compute = m * cores * per_core
-        rate = min(compute, cap)
-        print(f"  {m:>8} {m * cores:>6} {compute:>16,.0f} {rate:>12,.0f} {rate * bytes_per / 1e6:>15.1f}")
+        rate, rate_cpu = min(compute, cap), min(compute, cap_cpu)
+        print(f"  {m:>8} {m * cores:>6} {compute:>16,.0f} {rate:>14,.0f} {rate_cpu:>18,.0f}"
+              f" {rate_cpu * bytes_per / 1e6:>15.1f}")
 
 
 def main() -> None:
@@ -169,29 +172,31 @@ def main() -> None:
                 chunk_rt = _ray_round_trip(by_index[:args.chunk], repeats=200)
             finally:
                 ray.shutdown()
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         asyncio.run(run_batch(sim, n=n, seed=seed, out_dir=root / "replay", executor=_Replay(outcomes),
                               overwrite=True))
-        writer_per = (time.perf_counter() - t0) / n
+        writer_per, writer_cpu = (time.perf_counter() - t0) / n, (time.process_time() - c0) / n
 
     base = rows[0]
     print(f"\n{'executor':<10}{'workers':>8}{'wall s':>9}{'first s':>9}{'dial/s':>9}{'steady/s':>10}"
           f"{'vs local':>10}{'steady vs':>10}{'load':>6}  identical")
     for r in rows:
         same = "-" if r.same is None else ("yes" if r.same else "NO")
+        steady_ratio = r.steady / base.steady if base.steady else 0.0
         print(f"{r.name:<10}{r.workers:>8}{r.wall:>9.1f}{r.first:>9.2f}{n / r.wall:>9.2f}{r.steady:>10.2f}"
-              f"{base.wall / r.wall:>10.2f}{(r.steady / base.steady if base.steady else 0):>10.2f}{r.load:>6.1f}  {same}")
+              f"{base.wall / r.wall:>10.2f}{steady_ratio:>10.2f}{r.load:>6.1f}  {same}")
     if ray_init is not None:
         print(f"ray.init (local, once, not in the rows): {ray_init:.1f} s")
 
-    cpu_per = max(1e-6, base.cpu / n - writer_per)
+    cpu_per = max(1e-6, base.cpu / n - writer_cpu)
     bytes_per = statistics.fmean(len(o.line.encode()) for o in outcomes)
-    print(f"\nper dialogue: {cpu_per * 1000:.1f} ms CPU to simulate; writer {writer_per * 1000:.2f} ms "
+    print(f"\nper dialogue: {cpu_per * 1000:.1f} ms CPU to simulate (local run, writer excluded; wall there: "
+          f"{base.wall / n * 1000:.0f} ms); writer {writer_per * 1000:.2f} ms wall, {writer_cpu * 1000:.2f} ms CPU "
           f"(ordered append + fsync + progress record); {bytes_per / 1000:.1f} kB of JSON")
     if chunk_rt is not None:
         print(f"ray round trip of a chunk of {args.chunk} outcomes: {chunk_rt * 1000:.2f} ms "
               f"({chunk_rt / args.chunk * 1000:.2f} ms per dialogue)")
-        _projection(cpu_per, chunk_rt, args.chunk, writer_per, bytes_per, args.machines, args.cores)
+        _projection(cpu_per, chunk_rt, args.chunk, writer_per, writer_cpu, bytes_per, args.machines, args.cores)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,9 @@ _DEFAULT_RETURNS: dict[str, Any] = {
     "required": ["status", "message"],
 }
 _DELETED = "__deleted__"
+#: object-level keywords a per-field check cannot account for
+_OBJECT_LEVEL = ("oneOf", "anyOf", "allOf", "not", "if", "dependentSchemas", "dependentRequired", "propertyNames",
+                 "patternProperties", "unevaluatedProperties", "maxProperties", "$ref")
 _STATUS_WORDS = {"delete": ("cancelled", "canceled", "deleted", "removed", "closed", "archived", "inactive"),
                  "create": ("confirmed", "created", "active", "open", "scheduled", "pending", "booked")}
 
@@ -33,58 +36,58 @@ class RecordOps:
         self.created = created_entities
         self._validators: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
 
-    # -- helpers ---------------------------------------------------------------------
-    def _valid(self, schema: dict[str, Any], value: Any) -> bool:
-        key = id(schema)
+    # -- validation (cached per schema location) -----------------------------------------
+    def _validator(self, root: dict[str, Any], path: tuple[str, ...], schema: dict[str, Any]) -> Draft202012Validator:
+        """A compiled validator for the subschema at ``path`` of ``root`` (refs resolved
+        against the root's definitions); cached by the root's identity and the path."""
+        key = (id(root), path)
         entry = self._validators.get(key)
-        if entry is None or entry[0] is not schema:
-            entry = (schema, Draft202012Validator(schema))
+        if entry is None or entry[0] is not root:
+            wrapped = {**schema, **_defs(root)} if path else schema
+            entry = (root, Draft202012Validator(wrapped))
             self._validators[key] = entry
-        return bool(entry[1].is_valid(value))
+        return entry[1]
 
-    def _field_ok(self, returns: dict[str, Any], key: str, value: Any) -> bool:
-        """Cheap pre-check of one top-level field against its own subschema."""
-        sub = returns.get("properties", {}).get(key)
-        if not isinstance(sub, dict):
-            return False
-        if "$ref" in sub or any(k in returns for k in ("$defs", "definitions")):
-            return True  # refs need the root: leave it to the whole-object check
-        return self._valid(sub, value)
+    def _valid(self, root: dict[str, Any], value: Any, path: tuple[str, ...] = (), schema: Any = None) -> bool:
+        return bool(self._validator(root, path, schema if schema is not None else root).is_valid(value))
+
+    def _put(self, root: dict[str, Any], path: tuple[str, ...], obj_schema: dict[str, Any], obj: dict[str, Any],
+             fields: dict[str, Any]) -> dict[str, Any]:
+        """``obj`` with each of ``fields`` set where the object still validates. A field is
+        checked against its own subschema; the whole object only when its schema has
+        object-level constraints a field check cannot see."""
+        props = obj_schema.get("properties", {})
+        simple = not any(k in obj_schema for k in _OBJECT_LEVEL)
+        out = dict(obj)
+        for key in sorted(fields):
+            if key not in props or key.startswith("_") or out.get(key) == fields[key]:
+                continue
+            sub = _resolve(props[key], root)
+            if not isinstance(sub, dict) or not self._valid(root, fields[key], (*path, key), sub):
+                continue
+            trial = dict(out)
+            trial[key] = fields[key]
+            if simple or self._valid(root, trial, path, obj_schema):
+                out = trial
+        return out
 
     def _gen(self, schema: dict[str, Any], seed: int, name: str = "", root: dict[str, Any] | None = None) -> Any:
         self.values.reseed(seed)
         return self.values.value(schema, name=name, root=root if root is not None else schema)
 
-    def _overlay(self, returns: dict[str, Any], base: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
-        """Put ``fields`` into ``base`` wherever the result still validates against ``returns``."""
+    def _overlay(self, returns: dict[str, Any], base: Any, fields: dict[str, Any]) -> Any:
+        """Put ``fields`` into ``base`` (and one level down, e.g. ``{"booking": {...}}``
+        wrapping the record) wherever the result still validates against ``returns``."""
         if not isinstance(base, dict):
             return base
-        props = returns.get("properties", {}) if isinstance(returns, dict) else {}
-        out = dict(base)
-        keys = [k for k in sorted(fields) if k in props and not k.startswith("_")
-                and self._field_ok(returns, k, fields[k])]
-        trial = dict(out, **{k: fields[k] for k in keys})
-        if self._valid(returns, trial):
-            out = trial
-        else:
-            for key in keys:
-                trial = dict(out, **{key: fields[key]})
-                if self._valid(returns, trial):
-                    out = trial
-        # one level down: e.g. {"booking": {...}} wrapping the record
-        for key, sub in sorted(props.items()):
+        out = self._put(returns, (), returns, base, fields)
+        for key, sub in sorted(returns.get("properties", {}).items()):
             sub = _resolve(sub, returns)
             if isinstance(out.get(key), dict) and isinstance(sub, dict) and "properties" in sub:
-                inner = dict(out[key])
-                for f in sorted(fields):
-                    if f in sub["properties"]:
-                        trial_inner = dict(inner)
-                        trial_inner[f] = fields[f]
-                        trial = dict(out)
-                        trial[key] = trial_inner
-                        if self._valid(returns, trial):
-                            inner = trial_inner
-                            out = trial
+                inner = self._put(returns, ("inner", key), sub, out[key], fields)
+                if inner != out[key]:
+                    out = dict(out)
+                    out[key] = inner
         return out
 
     def _returns(self, tool: ToolSpec) -> dict[str, Any]:
@@ -98,9 +101,7 @@ class RecordOps:
         if isinstance(status, dict) and isinstance(status.get("enum"), list):
             for word in _STATUS_WORDS.get(op, ()):
                 if word in status["enum"]:
-                    trial = dict(out, status=word)
-                    if self._valid(returns, trial):
-                        return trial
+                    return self._put(returns, (), returns, out, {"status": word})
         return out
 
     def _base(self, tool: ToolSpec, seed: int) -> Any:
@@ -117,12 +118,9 @@ class RecordOps:
     def _with_id(self, returns: dict[str, Any], out: Any, field: str | None, rid: str) -> Any:
         if not field or not isinstance(out, dict):
             return out
-        trial = dict(out)
-        trial[field] = rid
-        if self._valid(returns, trial):
-            return trial
-        # an integer id, a uuid or a pattern: keep the generated one, the record is stored under it
-        return out
+        # an integer id, a uuid or a pattern may refuse ours: then the generated one stays and the
+        # record is stored under it
+        return self._put(returns, (), returns, out, {field: rid})
 
     # -- dispatch --------------------------------------------------------------------
     def execute(
@@ -216,25 +214,16 @@ class RecordOps:
         base = self._base(tool, derive_seed(world.seed, "list", tool.name, canonical_json(args)))
         if not isinstance(base, dict):
             return world, base, None
+        ipath = ("items", coll)
         items = []
         for i, rec in enumerate(records):
             item = self._gen(items_schema, derive_seed(world.seed, "item", entity, i), root=returns)
             item = item if isinstance(item, dict) else {}
-            for k in sorted(rec):
-                if k in items_schema.get("properties", {}) and not k.startswith("_"):
-                    trial = dict(item, **{k: rec[k]})
-                    if self._valid({**items_schema, **_defs(returns)}, trial):
-                        item = trial
-            items.append(item)
-        out = dict(base)
-        trial = dict(out, **{coll: items})
-        if self._valid(returns, trial):
-            out = trial
-        for count_field in ("total", "count", "total_count", "total_results"):
-            if count_field in out and isinstance(out[count_field], int):
-                t = dict(out, **{count_field: len(items)})
-                if self._valid(returns, t):
-                    out = t
+            items.append(self._put(returns, ipath, items_schema, item, rec))
+        out = self._put(returns, (), returns, base, {coll: items})
+        counts = {f: len(items) for f in ("total", "count", "total_count", "total_results")
+                  if isinstance(out.get(f), int)}
+        out = self._put(returns, (), returns, out, counts)
         return world, out, None
 
     def _materialize(self, world, tool, profile, args, items_schema, returns):
@@ -245,16 +234,11 @@ class RecordOps:
             seed = derive_seed(world.seed, "search", tool.name, canonical_json(args), i)
             item = self._gen(items_schema, seed, root=returns)
             item = item if isinstance(item, dict) else {}
-            for k, v in args.items():
-                if k in items_schema.get("properties", {}):
-                    trial = dict(item, **{k: v})
-                    if self._valid({**items_schema, **_defs(returns)}, trial):
-                        item = trial
+            item = self._put(returns, ("items", profile.collection or ""), items_schema, item, args)
             world, rid = self._fresh_id(world, tool, profile)
             if profile.id_field:
-                trial = dict(item, **{profile.id_field: rid})
-                if self._valid({**items_schema, **_defs(returns)}, trial):
-                    item = trial
+                item = self._put(returns, ("items", profile.collection or ""), items_schema, item,
+                                 {profile.id_field: rid})
                 rid = str(item.get(profile.id_field, rid))
             existing = world.get(entity, rid)
             if existing is not None and existing.get(_DELETED):

@@ -6,7 +6,8 @@ store once and starts ``workers`` actors; each builds its own
 agents, compiled dialogue graphs), then simulates the chunks of indices it is sent.
 Chunks go to the least loaded actor, at most ``in_flight`` per actor at a time, so
 memory stays flat whatever ``n``; finished chunks are collected with ``ray.wait`` as
-they complete. Dialogue ``i`` is simulated from ``(seed, i)`` alone and the runner
+they complete. A lost actor (its node gone) is restarted and its chunks run again,
+``retries`` times at most. Dialogue ``i`` is simulated from ``(seed, i)`` alone and the runner
 writes in index order, so the output is byte-identical to the local executor's,
 whatever the number of workers, and ``--resume`` works the same way.
 
@@ -99,7 +100,7 @@ class RayExecutor:
     name = "ray"
 
     def __init__(self, spec: SimSpec, workers: int = 2, address: str | None = None, concurrency: int = 8,
-                 chunk: int = 4, *, in_flight: int = 2, num_cpus: float = 1.0,
+                 chunk: int = 4, *, in_flight: int = 2, num_cpus: float = 1.0, retries: int = 2,
                  init_kwargs: Mapping[str, Any] | None = None) -> None:
         self.spec = spec
         self.workers = max(1, workers)
@@ -110,6 +111,8 @@ class RayExecutor:
         self.in_flight = max(1, in_flight)
         #: CPUs each actor reserves in the Ray scheduler
         self.num_cpus = num_cpus
+        #: restarts of a lost actor and re-runs of its chunks (safe: a chunk's outcomes depend on (seed, i) only)
+        self.retries = max(0, retries)
         self.init_kwargs = dict(init_kwargs or {})
 
     async def outcomes(self, indices: Sequence[int], seed: int) -> AsyncIterator[Outcome]:
@@ -118,9 +121,10 @@ class RayExecutor:
             return
         chunks = deque(todo[i:i + self.chunk] for i in range(0, len(todo), self.chunk))
         with ray_session(self.address, self.workers, self.init_kwargs):
-            remote = ray.remote(_SimWorker).options(num_cpus=self.num_cpus)
+            remote = ray.remote(_SimWorker).options(num_cpus=self.num_cpus, max_restarts=self.retries,
+                                                    max_task_retries=self.retries)
             spec_ref = ray.put(self.spec)
-            actors = [remote.remote(spec_ref, self.concurrency) for _ in range(min(self.workers, len(chunks)))]
+            actors: list[Any] = [remote.remote(spec_ref, self.concurrency) for _ in range(min(self.workers, len(chunks)))]
             load = [0] * len(actors)
             running: dict[ray.ObjectRef, int] = {}
 
@@ -142,8 +146,6 @@ class RayExecutor:
                         for outcome in done:
                             yield outcome
             finally:
-                for ref in running:
-                    ray.cancel(ref, force=False)
                 for actor in actors:
                     ray.kill(actor)
 

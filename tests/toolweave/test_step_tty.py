@@ -19,7 +19,7 @@ def test_step_in_a_terminal() -> None:
                           env=env, dimensions=(40, 140), encoding="utf-8", timeout=30)
     try:
         child.expect_exact("\x1b[?1049h")  # the viewer takes the alternate screen
-        child.expect_exact("dialogue travel-7-000000"); import time; print("up", time.time())
+        child.expect_exact("dialogue travel-7-000000")
         child.expect_exact("step 0")
         child.expect_exact("next: planner")
         for ran, nxt in [("planner", "user"), ("user", "assistant"), ("assistant", "tool"), ("tool", "assistant")]:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from toolweave.cli import app
 from toolweave.scenarios import load_scenario
 from toolweave.simulate import Simulator
 from toolweave.tools_env.world import world_diff
-from toolweave.viewer import Stepper, StepperError
+from toolweave.viewer import LineKeys, Stepper, StepperError, run_step_ui
 
 T = TypeVar("T")
 
@@ -117,6 +119,26 @@ def test_run_to_end_gives_the_simulated_dialogue(sim: Simulator) -> None:
         assert stepper.dialogue() == await sim.simulate(0, 7)
 
     run(go())
+
+
+def test_step_view_answers_keys_and_draws_every_panel(sim: Simulator) -> None:
+    """The stepping viewer's loop, fed whole lines (the fallback when keys cannot be read one by one)."""
+    console = Console(file=io.StringIO(), width=140, height=40, force_terminal=False)
+    keys = LineKeys(io.StringIO("nnnn\nb\nn\nw\np\nv\nt\nc\nq\n"))
+    stepper = Stepper(sim, index=0, seed=7)
+    run(run_step_ui(stepper, console, keys))
+    frames = console.file.getvalue().split(" toolweave step ")[1:]  # type: ignore[attr-defined]
+    assert len(frames) == 12, "one frame to start, then one per key before q"
+    assert "step 0" in frames[0] and "next: planner" in frames[0] and "(no plan yet" in frames[0]
+    assert "ran: tool" in frames[4] and "made by the tool node at step 4: search_flights" in frames[4]
+    assert "▶ 0" in frames[4] and "transcript · 4 messages" in frames[4] and "→ call search_flights" in frames[4]
+    assert "step 3" in frames[5] and "next: tool" in frames[5] and "went back one step" in frames[5]
+    assert "world state · digest" in frames[7] and "diff made by the last tool call" in frames[7]
+    assert "goal:" in frames[8] and "▶ 0" in frames[8]
+    assert "(no verdicts yet)" in frames[9]
+    assert "next: user" in frames[10] and "turn · step 0" in frames[10] and "grounded_args" in frames[10]
+    assert "finished: ACCEPTED" in frames[11] and "dialogue" in frames[11] and "state_replay" in frames[11]
+    assert stepper.done
 
 
 def test_step_without_a_terminal_prints_every_node_then_the_dialogue() -> None:

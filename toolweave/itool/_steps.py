@@ -30,6 +30,7 @@ __all__ = [
     "message_text",
     "replay_env",
     "replay_messages",
+    "step_kind",
     "word_overlap",
 ]
 

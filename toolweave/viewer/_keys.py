@@ -13,7 +13,6 @@ import select
 import sys
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import IO, Any, Protocol
 
 __all__ = ["KeyReader", "LineKeys", "TerminalKeys", "open_keys", "parse_key"]
@@ -82,8 +81,7 @@ class TerminalKeys:
         tty.setcbreak(self.fd)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None = None, exc: BaseException | None = None,
-                 tb: TracebackType | None = None) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._saved is not None:
             import termios
 

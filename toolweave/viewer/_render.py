@@ -191,11 +191,10 @@ def render_world(world: World | Mapping[str, Any], title: str = "world") -> Rend
 
 def render_verdicts(turn_verdicts: list[Verdict], final: Verdict | None = None, *,
                     detail: bool = False) -> RenderableType:
-    """Turn verdicts and the final one: a row each, or (``detail``) each verdict's full table."""
+    """The final verdict and the turn verdicts, newest first: a row each, or (``detail``) each one's full table."""
     if detail:
-        parts: list[RenderableType] = [render_verdict(v, title=f"turn · step {v.step}") for v in turn_verdicts]
-        if final is not None:
-            parts.append(render_verdict(final, title="dialogue"))
+        parts: list[RenderableType] = [render_verdict(final, title="dialogue")] if final is not None else []
+        parts.extend(render_verdict(v, title=f"turn · step {v.step}") for v in reversed(turn_verdicts))
         return Group(*parts) if parts else Text("(no verdicts yet)", style="dim")
     table = Table(title="Verdicts (newest first)", expand=True)
     table.add_column("scope", no_wrap=True)
