@@ -19,11 +19,15 @@ def state_replay(ctx: RuleContext) -> list[CheckResult]:
     if ctx.world_initial is None or ctx.world_final is None:
         return [CheckResult(rule="state_replay", passed=True, reason="not applicable: no world recorded")]
     world = ctx.world_initial
+    simulated = set(ctx.extra.get("llm_tools", []))
     out = []
     for i, m in enumerate(ctx.messages):
         if m.role != "assistant":
             continue
         for c in m.tool_calls:
+            if "*" in simulated or c.name in simulated:
+                world = world.tick()  # answered by the LLM tool simulator: not replayable by the mock
+                continue
             world, result = ctx.env.call(world, c)
             recorded = next((x.result for x in ctx.messages[i + 1:] if x.role == "tool" and x.tool_call_id == c.id),
                             None)

@@ -60,6 +60,7 @@ class RuleVerifier:
             world_final=World.model_validate(world_final) if world_final is not None else None,
             ended=str(ctx_data.get("ended", "plan_complete")),
             max_reply_chars=int(verify.get("max_reply_chars", 2000)),
+            extra={"llm_tools": list(ctx_data.get("llm_tools", []))},
         )
         rules = TURN_RULES if scope == "turn" else ALL_RULES
         checks: list[CheckResult] = []

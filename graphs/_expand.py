@@ -22,8 +22,8 @@ from toolweave.graphs._search import pair_hash, top_k_mask
 
 __all__ = ["expand_tool_pairs"]
 
-_CHUNK = 4_000_000
-_COMPACT = 12_000_000
+_CHUNK = 1_000_000
+_COMPACT = 4_000_000
 _NO = np.iinfo(np.uint64).max
 
 Edges = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -142,7 +142,7 @@ def expand_tool_pairs(
     sim = np.concatenate([np.ones(len(shared), dtype=np.float32), sim.astype(np.float32)])
     acc = _Accumulator(n_tools, top_k)
     size = cnt[a] * cnt[b]
-    big = size > 4 * top_k * top_k if top_k is not None else np.zeros(len(a), dtype=bool)
+    big = size > 8 * top_k if top_k is not None else np.zeros(len(a), dtype=bool)
     _expand_small(ptr, tool, param, a[~big], b[~big], sim[~big], acc)
     if top_k is not None:
         for i in np.flatnonzero(big):

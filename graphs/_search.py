@@ -128,7 +128,19 @@ def _lsh(
                 a, b = members[r + s], members[c + c0]
                 keys.append(np.minimum(a, b) * n + np.maximum(a, b))
                 sims.append(block[r, c])
+        keys, sims = _compact(keys, sims, n, k)
     return _merge(keys, sims, n)
+
+
+def _compact(
+    keys: list[np.ndarray], sims: list[np.ndarray], n: int, k: int | None
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Deduplicate the pairs found so far and, when they grow large, keep each row's best."""
+    a, b, sim = _merge(keys, sims, n)
+    if k is not None and len(sim) > 2 * n * k:
+        keep = top_k_mask(a, b, sim, pair_hash(a, b), k)
+        a, b, sim = a[keep], b[keep], sim[keep]
+    return [a * n + b], [sim]
 
 
 def similar_pairs(

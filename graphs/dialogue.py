@@ -15,11 +15,11 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
+
 from toolweave.agents import Agent, AgentError, AgentView
+from toolweave.schema import Message, Plan, ToolResult, ToolSpec, Verdict, derive_seed
 from toolweave.tools_env.env import ToolEnvironment, inject_key
 from toolweave.tools_env.world import World
-
-from toolweave.schema import Message, Plan, ToolSpec, Verdict, derive_seed
 
 __all__ = [
     "NODES",
@@ -164,12 +164,14 @@ def build_dialogue_graph(
     max_regenerations: int = 1,
     interrupt_before: list[str] | None = None,
     routes: Mapping[str, Callable[[DialogueState], str]] | None = None,
+    llm_tools: list[str] | None = None,
 ) -> Any:
     """A compiled LangGraph graph simulating one dialogue.
 
     ``agents`` maps each role (planner, user, assistant, verifier) to an agent.
     ``max_turns`` bounds user turns; the recursion limit to pass when invoking is
-    ``recursion_limit(max_turns)``.
+    ``recursion_limit(max_turns)``. Calls of ``llm_tools`` (``"*"``: all) go to the
+    ``tool`` agent (an LLM tool simulator) when there is one, the others to ``env``.
     """
 
     def view(state: DialogueState, role: str, **kw: Any) -> AgentView:
@@ -266,6 +268,20 @@ def build_dialogue_graph(
         update["usage"] = _usage("assistant", out.usage)
         return update
 
+    simulated = set(llm_tools or [])
+
+    async def simulate_call(state: DialogueState, world: World, call: Any) -> ToolResult:
+        spec = next((t for t in state["tools"] if t.name == call.name), None)
+        if spec is None:
+            return env.call(world, call)[1]
+        msg = Message(role="assistant", content="", tool_calls=[call])
+        out = await agents["tool"].act(view(state, "tool", tools=[spec], messages=[msg],
+                                            world=world.model_dump(mode="json")))
+        got = next((m.result for m in out.messages if m.role == "tool" and m.result is not None), None)
+        if got is None:
+            raise AgentError("tool simulator returned no result")
+        return got.model_copy(update={"call_id": call.id, "name": call.name})
+
     async def tool(state: DialogueState) -> dict[str, Any]:
         world = state["world"]
         call_msg = state["messages"][-1]
@@ -273,7 +289,15 @@ def build_dialogue_graph(
         new: list[Message] = []
         snaps: list[tuple[int, str]] = []
         for call in call_msg.tool_calls:
-            world, result = env.call(world, call)
+            if "tool" in agents and ("*" in simulated or call.name in simulated) and call.name in {
+                    t.name for t in state["tools"]} and not env.argument_errors(call.name, call.arguments):
+                try:
+                    result = await simulate_call(state, world, call)
+                except AgentError as exc:
+                    return {"ended": f"tool simulator failed: {exc}"}
+                world = world.tick()
+            else:
+                world, result = env.call(world, call)
             new.append(Message(role="tool", content=result.to_text(), tool_call_id=call.id, name=call.name,
                                result=result, step=call_msg.step))
             snaps.append((start + len(new) - 1, world.digest()))

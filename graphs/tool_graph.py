@@ -17,7 +17,9 @@ Scale: strings are deduplicated, similar pairs found by chunked products or LSH
 (:mod:`toolweave.graphs._search`), and tool pairs expanded in bounded chunks
 (:mod:`toolweave.graphs._expand`). ``top_k`` keeps each edge that ranks among the
 ``top_k`` strongest of either endpoint; by default it is off up to
-:data:`AUTO_TOP_K_ABOVE` tools and :data:`AUTO_TOP_K` above.
+:data:`AUTO_TOP_K_ABOVE` tools and :data:`AUTO_TOP_K` above. With ``top_k`` set, each
+returned field also feeds at most ``max(2, top_k // 8)`` data-flow targets (see
+``max_fanout`` in :func:`~toolweave.tools_env.flow.find_links`).
 """
 
 from __future__ import annotations
@@ -256,6 +258,7 @@ def build_tool_graph(
     a, b, sim = similar_pairs(emb, tau, top_k=k)
     u, v, w, sa, sb = expand_tool_pairs(ptr, owner_tool, owner_param, a, b, sim, n_tools=len(tools), top_k=k)
 
+    del emb, a, b, sim
     graph = nx.Graph()
     for tool in tools:
         graph.add_node(tool.name, domain=tool.domain)
@@ -264,7 +267,7 @@ def build_tool_graph(
 
     flow = nx.DiGraph()
     flow.add_nodes_from(names)
-    fanout = None if k is None else max(4, k // 4)
+    fanout = None if k is None else max(2, k // 8)
     for link in find_links(tools, max_fanout=fanout):
         entry = (link.field, link.param, link.score)
         if flow.has_edge(link.source, link.target):

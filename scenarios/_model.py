@@ -64,6 +64,9 @@ class WorldSettings(_Strict):
     env: EnvSettings = Field(default_factory=EnvSettings)
     #: tool name -> ``package.module:function`` executed instead of the mock
     bindings: dict[str, str] = Field(default_factory=dict)
+    #: tools answered by the LLM tool simulator (``models.tool``) instead of the schema-driven mock;
+    #: ``["*"]`` for all
+    llm_tools: list[str] = Field(default_factory=list)
 
 
 class UserSettings(_Strict):
@@ -117,6 +120,8 @@ class Scenario(_Strict):
     verify: VerifySettings = Field(default_factory=VerifySettings)
     #: role -> agent reference (registered name or ``package.module:Name``)
     agents: dict[str, str] = Field(default_factory=dict)
-    #: role -> model spec (``openai:MODEL@BASE_URL``) for LLM-backed agents
-    models: dict[str, str] = Field(default_factory=dict)
+    #: role -> model for LLM-backed agents: a spec ``openai:MODEL@BASE_URL`` or a mapping of model
+    #: settings (``model``, ``base_url``, ``temperature``, ``max_tokens``, ``timeout``, ``concurrency``, ...).
+    #: Roles: planner, user, assistant, tool (simulator for ``world.llm_tools``), verifier (model judges)
+    models: dict[str, str | dict[str, Any]] = Field(default_factory=dict)
     max_turns: int = Field(default=40, ge=2, le=400)

@@ -72,7 +72,7 @@ def _window(lo: Any, hi: Any, span: Any) -> tuple[Any, Any]:
     anchor = 0 if straddles_zero else (lo if lo is not None and lo > 0 else hi)
     upper = anchor + span if hi is None else min(hi, anchor + span)
     lower = upper - span if lo is None else max(lo, upper - span)
-    if lo is None and lower < 0 <= upper:
+    if lo is None and lower < 0 < upper:
         lower = 0
     return lower, upper
 
@@ -142,8 +142,12 @@ def number(flat: dict[str, Any], rng: random.Random, hint: Any = None) -> float 
         for candidate in (round(v, 2), v):
             if inside(candidate):
                 return candidate
-    if lo is not None and hi is not None and inside((lo + hi) / 2):
-        return (lo + hi) / 2
+    fallbacks = [(lo + hi) / 2] if lo is not None and hi is not None else []
+    fallbacks += [hi - 1] if hi is not None else []
+    fallbacks += [lo + 1] if lo is not None else []
+    for candidate in fallbacks:
+        if inside(candidate):
+            return candidate
     raise ValueGenerationError(f"no number found between {lo} and {hi}")
 
 

@@ -34,10 +34,10 @@ class Outcome:
     usage: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def outcome_of(d: Dialogue) -> Outcome:
+def outcome_of(d: Dialogue, usage: dict[str, dict[str, int]] | None = None) -> Outcome:
     return Outcome(index=d.index, accepted=d.accepted,
                    failed_rules=tuple(sorted({c.rule for c in d.verdict.failures})),
-                   line=d.model_dump_json() + "\n", usage=dict(d.stats.get("usage", {})))
+                   line=d.model_dump_json() + "\n", usage=dict(usage or {}))
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,16 @@ class SimSpec:
     scenario: dict[str, Any]
     agent_refs: Mapping[str, str]
     models: Mapping[str, Any] = field(default_factory=dict)
+    cache_path: str | None = None
 
     def build(self) -> Simulator:
+        from pathlib import Path
+
         from toolweave.scenarios import Scenario
 
-        return Simulator(Scenario.model_validate(self.scenario), agent_refs=dict(self.agent_refs),
-                         models=dict(self.models))
+        refs = {role: ref for role, ref in self.agent_refs.items() if not ref.startswith("model:")}
+        return Simulator(Scenario.model_validate(self.scenario), agent_refs=refs, models=dict(self.models),
+                         cache_path=Path(self.cache_path) if self.cache_path else None)
 
 
 class Executor(Protocol):
@@ -73,11 +77,11 @@ class LocalExecutor:
     async def outcomes(self, indices: Sequence[int], seed: int) -> AsyncIterator[Outcome]:
         window = self.concurrency
         it = iter(indices)
-        running: set[asyncio.Task[Dialogue]] = set()
+        running: set[asyncio.Task[tuple[Dialogue, dict[str, dict[str, int]]]]] = set()
 
         def fill() -> None:
             for i in it:
-                running.add(asyncio.create_task(self.sim.simulate(i, seed)))
+                running.add(asyncio.create_task(self.sim.simulate_with_usage(i, seed)))
                 if len(running) >= window:
                     break
 
@@ -86,7 +90,7 @@ class LocalExecutor:
             done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 running.discard(task)
-                yield outcome_of(task.result())
+                yield outcome_of(*task.result())
             fill()
 
 
@@ -107,7 +111,7 @@ def _worker_run(indices: list[int], seed: int, concurrency: int) -> list[Outcome
 
         async def one(i: int) -> Outcome:
             async with sem:
-                return outcome_of(await sim.simulate(i, seed))
+                return outcome_of(*(await sim.simulate_with_usage(i, seed)))
 
         return list(await asyncio.gather(*(one(i) for i in indices)))
 

@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 import ray
 
 from toolweave.executors import Outcome, SimSpec, outcome_of
+from toolweave.simulate import Simulator
 
 __all__ = ["RayExecutor", "ray_map", "ray_session"]
 
@@ -72,16 +73,30 @@ def ray_session(address: str | None = None, num_cpus: int | None = None,
 
 
 class _SimWorker:
-    """One replica: a Simulator built once, running chunks with at most ``concurrency`` dialogues at once."""
+    """One replica: a Simulator built once, running chunks with at most ``concurrency`` dialogues at once.
 
-    def __init__(self, spec: SimSpec, concurrency: int) -> None:
-        self.sim = spec.build()
+    The spec arrives as a reference inside a list (not resolved by Ray) with the first
+    chunk and the simulator is built then, so that a restarted actor rebuilds it from
+    the same object-store copy.
+    """
+
+    def __init__(self, concurrency: int) -> None:
+        self.sim: Simulator | None = None
+        self.lock = asyncio.Lock()
         self.sem = asyncio.Semaphore(max(1, concurrency))
 
-    async def run(self, indices: list[int], seed: int) -> list[Outcome]:
+    async def _simulator(self, spec: list[ray.ObjectRef]) -> Simulator:
+        async with self.lock:
+            if self.sim is None:
+                self.sim = (await spec[0]).build()
+            return self.sim
+
+    async def run(self, spec: list[ray.ObjectRef], indices: list[int], seed: int) -> list[Outcome]:
+        sim = await self._simulator(spec)
+
         async def one(i: int) -> Outcome:
             async with self.sem:
-                return outcome_of(await self.sim.simulate(i, seed))
+                return outcome_of(*(await sim.simulate_with_usage(i, seed)))
 
         return list(await asyncio.gather(*(one(i) for i in indices)))
 
@@ -123,8 +138,9 @@ class RayExecutor:
         with ray_session(self.address, self.workers, self.init_kwargs):
             remote = ray.remote(_SimWorker).options(num_cpus=self.num_cpus, max_restarts=self.retries,
                                                     max_task_retries=self.retries)
-            spec_ref = ray.put(self.spec)
-            actors: list[Any] = [remote.remote(spec_ref, self.concurrency) for _ in range(min(self.workers, len(chunks)))]
+            spec_ref = [ray.put(self.spec)]
+            count = min(self.workers, len(chunks))
+            actors: list[Any] = [remote.remote(self.concurrency) for _ in range(count)]
             load = [0] * len(actors)
             running: dict[ray.ObjectRef, int] = {}
 
@@ -133,7 +149,7 @@ class RayExecutor:
                     a = min(range(len(actors)), key=lambda k: (load[k], k))
                     if load[a] >= self.in_flight:
                         return
-                    running[actors[a].run.remote(chunks.popleft(), seed)] = a
+                    running[actors[a].run.remote(spec_ref, chunks.popleft(), seed)] = a
                     load[a] += 1
 
             try:

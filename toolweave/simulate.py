@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections import OrderedDict
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from toolweave.agents import Agent
@@ -19,7 +20,7 @@ from toolweave.scenarios import Scenario, scenario_tools
 from toolweave.schema import CheckResult, Dialogue, ToolSpec, Verdict, derive_seed
 from toolweave.tools_env.env import ToolEnvironment
 
-__all__ = ["Simulator", "dialogue_from_state"]
+__all__ = ["Simulator", "dialogue_from_state", "usage_from_state"]
 
 
 class Simulator:
@@ -31,17 +32,27 @@ class Simulator:
         agent_refs: Mapping[str, str] | None = None,
         tools: list[ToolSpec] | None = None,
         models: Mapping[str, Any] | None = None,
+        cache_path: Path | None = None,
     ) -> None:
         self.scenario = scenario
         #: role -> model config for LLM-backed agents (from the scenario or the command line)
         self.models: dict[str, Any] = dict(models or {})
         self.tools = tools if tools is not None else scenario_tools(scenario)
-        refs = {**DEFAULT_AGENTS, **scenario.agents, **(agent_refs or {})}
-        self.agent_refs = refs
+        explicit = {**scenario.agents, **(agent_refs or {})}
+        refs = {**DEFAULT_AGENTS, **explicit}
         built = dict(agents or {})
+        configured = {**scenario.models, **self.models}
+        if configured:
+            from toolweave.agents.factory import build_model_agents
+
+            llm = build_model_agents(configured, cache_path=cache_path, skip=set(explicit) | set(built))
+            built.update(llm)
+            for role in llm:
+                refs[role] = f"model:{_model_label(configured[role])}"
         for role, ref in refs.items():
             if role not in built:
                 built[role] = resolve_agent(ref, role)
+        self.agent_refs = refs
         self.agents: dict[str, Agent] = built
         self._graphs: OrderedDict[tuple[str, ...], tuple[ToolEnvironment, Any]] = OrderedDict()
         self._tool_graph: Any = None
@@ -57,7 +68,7 @@ class Simulator:
         env = ToolEnvironment(tools, w.env, bindings=w.bindings or None)
         graph = build_dialogue_graph(self.agents, env, checkpointer=checkpointer, max_turns=self.scenario.max_turns,
                                      max_regenerations=self.scenario.verify.max_regenerations,
-                                     interrupt_before=interrupt_before)
+                                     interrupt_before=interrupt_before, llm_tools=w.llm_tools)
         if checkpointer is None and interrupt_before is None:
             self._graphs[key] = (env, graph)
             if len(self._graphs) > 256:
@@ -87,6 +98,7 @@ class Simulator:
             "env": s.world.env.model_dump(mode="json"),
             "verify": s.verify.model_dump(mode="json"),
             "bindings": dict(s.world.bindings),
+            "llm_tools": list(s.world.llm_tools) if "tool" in self.agents else [],
             "system_prompt": s.system_prompt,
         }
 
@@ -106,6 +118,11 @@ class Simulator:
         return graph, dict(state), config
 
     async def simulate(self, index: int, seed: int) -> Dialogue:
+        return (await self.simulate_with_usage(index, seed))[0]
+
+    async def simulate_with_usage(self, index: int, seed: int) -> tuple[Dialogue, dict[str, dict[str, int]]]:
+        """The dialogue and the model usage it took (usage stays out of the record: a rerun
+        served from the cache must write the same bytes)."""
         graph, state, config = self.start(index, seed)
         try:
             final = await graph.ainvoke(state, config=config)
@@ -114,7 +131,27 @@ class Simulator:
             final["ended"] = f"simulation error: {type(exc).__name__}: {exc}"
             final["verdict"] = Verdict(accepted=False, checks=[CheckResult(
                 rule="simulation", passed=False, reason=final["ended"])])
-        return dialogue_from_state(final)
+        return dialogue_from_state(final), usage_from_state(final)
+
+
+def _model_label(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return str(value.get("spec") or value.get("model"))
+    spec = getattr(value, "spec", None)
+    return str(spec() if callable(spec) else value)
+
+
+def usage_from_state(state: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """Model usage per role (prompt/completion tokens, requests, cached) of one dialogue."""
+    usage: dict[str, dict[str, int]] = {}
+    for u in state.get("usage", []):
+        slot = usage.setdefault(str(u.get("role", "?")), {})
+        for k, v in u.items():
+            if k != "role" and isinstance(v, (int, float)):
+                slot[k] = slot.get(k, 0) + int(v)
+    return usage
 
 
 def dialogue_from_state(state: Mapping[str, Any]) -> Dialogue:
@@ -125,13 +162,6 @@ def dialogue_from_state(state: Mapping[str, Any]) -> Dialogue:
     verdict = state.get("verdict") or Verdict(accepted=False, checks=[CheckResult(
         rule="simulation", passed=False, reason=str(state.get("ended") or "dialogue did not finish"))])
     calls = [c for m in messages for c in m.tool_calls]
-    usage: dict[str, dict[str, int]] = {}
-    for u in state.get("usage", []):
-        role = str(u.get("role", "?"))
-        slot = usage.setdefault(role, {})
-        for k, v in u.items():
-            if k != "role" and isinstance(v, (int, float)):
-                slot[k] = slot.get(k, 0) + int(v)
     stats = {
         "user_turns": sum(1 for m in messages if m.role == "user"),
         "assistant_messages": sum(1 for m in messages if m.role == "assistant"),
@@ -141,7 +171,6 @@ def dialogue_from_state(state: Mapping[str, Any]) -> Dialogue:
         "step_kinds": [s.kind for s in plan.steps],
         "ended": state.get("ended") or "",
         "regenerations": sum(1 for v in state.get("turn_verdicts", []) if not v.accepted),
-        "usage": usage,
     }
     ctx = state.get("context", {})
     world_initial = state.get("world_initial") or state.get("world")
@@ -160,5 +189,5 @@ def dialogue_from_state(state: Mapping[str, Any]) -> Dialogue:
         turn_verdicts=list(state.get("turn_verdicts", [])),
         verdict=verdict,
         stats=stats,
-        settings={k: ctx[k] for k in ("env", "verify", "bindings") if k in ctx},
+        settings={k: ctx[k] for k in ("env", "verify", "bindings", "llm_tools") if k in ctx},
     )

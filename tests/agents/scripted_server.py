@@ -16,7 +16,8 @@ faults: an HTTP error status with headers (429 with Retry-After, 500...), a dela
 (past the client's timeout), raw tool-call argument text (malformed JSON), the
 legacy ``function_call`` field, or raw bytes. With ``llama_cpp=True`` the server
 also behaves like llama.cpp's: it rejects ``"content": null`` with 400, rejects any
-``tool_choice`` but ``"auto"``, adds ``function_call`` next to ``tool_calls`` and
+``tool_choice`` but ``"auto"`` (``reject_status``: 400 by default; the real
+llama-cpp-python 0.3 answers 500), adds ``function_call`` next to ``tool_calls`` and
 reports ``owned_by: "me"`` from ``/v1/models``. Every request is recorded.
 """
 
@@ -122,11 +123,14 @@ class ScriptedOpenAIServer:
         model_id: str = "scripted-model",
         llama_cpp: bool = False,
         owned_by: str | None = None,
+        reject_status: int = 400,
     ) -> None:
         self.script = script
         self.queue: deque[Reply] = deque()
         self.model_id = model_id
         self.llama_cpp = llama_cpp
+        #: status of llama.cpp-style rejections (llama-cpp-python 0.3.x itself answers 500)
+        self.reject_status = reject_status
         self.owned_by = owned_by or ("me" if llama_cpp else "scripted")
         self.requests: list[RecordedRequest] = []
         self.in_flight = 0
@@ -229,7 +233,7 @@ class ScriptedOpenAIServer:
         if self.llama_cpp:
             problem = self._llama_cpp_problem(body)
             if problem:
-                self._send_error(handler, 400, problem)
+                self._send_error(handler, self.reject_status, problem)
                 return
         with self._lock:
             self.in_flight += 1

@@ -145,3 +145,19 @@ def test_user_json_mode_sends_schema_only_to_llama_cpp(
     llama_format = llama_server.chat_requests[0].body["response_format"]
     assert llama_format["type"] == "json_object" and "step_done" in str(llama_format["schema"])
     assert server.chat_requests[0].body["response_format"] == {"type": "json_object"}
+
+
+def test_scripted_llama_cpp_rejects_what_the_real_one_rejects() -> None:
+    """Sanity check of the fake: without the compat layer the requests are refused."""
+    with ScriptedOpenAIServer(llama_cpp=True, reject_status=500) as srv:
+        client = make_client(fast_config(srv.url, compat="none", max_retries=0))
+        msgs = [UserMessage(content="Oslo?", source="user")]
+
+        async def main() -> None:
+            try:
+                await client.create(msgs, tools=TOOLS, tool_choice="required")
+            finally:
+                await client.close()
+
+        with pytest.raises(Exception, match="only 'auto'"):
+            asyncio.run(main())

@@ -146,6 +146,9 @@ def test_numeric_bounds_and_multiples() -> None:
     sample({"type": "number", "multipleOf": 0.01, "exclusiveMaximum": -5})
     sample({"type": "integer", "multipleOf": 2.5})
     sample({"type": "number", "minimum": 1e300})
+    assert all(v < 0 for v in sample({"type": "number", "exclusiveMaximum": 0}))
+    assert all(v > 0 for v in sample({"type": "number", "exclusiveMinimum": 0}))
+    assert all(v < 0 for v in sample({"type": "integer", "exclusiveMaximum": 0}))
     with pytest.raises(ValueGenerationError):
         generate_value({"type": "integer", "minimum": 5, "maximum": 4})
     with pytest.raises(ValueGenerationError):

@@ -32,9 +32,7 @@ def export(
         ..., help="Dialogue JSONL file (a preference-pair JSONL file for trl-dpo).", show_default=False
     ),
     fmt: ExportFormat = typer.Option(..., "--format", "-f", help="Output format.", show_default=False),
-    out: Path = typer.Option(
-        ..., "--out", "-o", help="Output file (a folder for bfcl).", show_default=False
-    ),
+    out: Path = typer.Option(..., "--out", "-o", help="Output file (a folder for bfcl).", show_default=False),
     only_accepted: bool = typer.Option(
         True, "--only-accepted/--all", help="Export only dialogues the verifier accepted, or all of them."
     ),

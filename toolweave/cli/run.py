@@ -34,6 +34,12 @@ def run(
     overwrite: Annotated[bool, typer.Option(help="Replace a finished or interrupted run in OUT.")] = False,
     agent: Annotated[list[str] | None, typer.Option(
         "--agent", help="Agent for a role: ROLE=REF (registered name or package.module:Name). Repeatable.")] = None,
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", help="LLM for a role: ROLE=openai:MODEL@BASE_URL (planner, user, assistant, tool, verifier). "
+        "The API key is read from $OPENAI_API_KEY. Repeatable.")] = None,
+    cache: Annotated[Path, typer.Option(help="SQLite cache of model requests (reruns are free).")] = Path(
+        ".toolweave-cache/llm.sqlite"),
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the model cache.")] = False,
     executor: Annotated[str, typer.Option(
         help="Where dialogues run: local (asyncio, this process), process (worker processes) or ray.")] = "local",
     workers: Annotated[int, typer.Option(min=1, help="Worker processes / Ray workers (process and ray).")] = 2,
@@ -41,6 +47,7 @@ def run(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Simulate N dialogues of a scenario and write accepted/rejected JSONL plus a manifest."""
+    from toolweave.agents.factory import ModelSetupError
     from toolweave.agents.registry import AgentRefError
     from toolweave.runner import RunError, run_batch
     from toolweave.scenarios import ScenarioError, load_scenario
@@ -51,9 +58,11 @@ def run(
     except ScenarioError as exc:
         fail("invalid scenario:\n" + "\n".join(f"  {p}" for p in exc.problems))
     refs = parse_assignments(agent or [], "--agent")
+    models = parse_assignments(model or [], "--model")
+    cache_path = None if no_cache else cache
     try:
-        sim = Simulator(sc, agent_refs=refs)
-    except AgentRefError as exc:
+        sim = Simulator(sc, agent_refs=refs, models=models, cache_path=cache_path)
+    except (AgentRefError, ModelSetupError) as exc:
         fail(str(exc))
     except (ValueError, OSError) as exc:
         fail(f"cannot prepare scenario {sc.name!r}: {exc}")
@@ -76,8 +85,8 @@ def run(
             progress.update(task, advance=1, acc=counts["acc"], rej=counts["rej"],
                             rate=f"{done / elapsed:.1f}" if elapsed > 0 else "-")
 
-        ex = _make_executor(executor, sim, sc, refs, workers=workers, concurrency=concurrency,
-                            ray_address=ray_address)
+        ex = _make_executor(executor, sim, sc, workers=workers, concurrency=concurrency,
+                            ray_address=ray_address, cache_path=cache_path)
         try:
             result = asyncio.run(run_batch(sim, n=n, seed=seed, out_dir=out, concurrency=concurrency,
                                            resume=resume, overwrite=overwrite, on_result=on_result, executor=ex))
@@ -97,13 +106,14 @@ def run(
         console.print(f"rejection reasons: {top}")
 
 
-def _make_executor(kind: str, sim: Any, scenario: Any, refs: dict[str, str], *, workers: int, concurrency: int,
-                   ray_address: str | None) -> Executor:
+def _make_executor(kind: str, sim: Any, scenario: Any, *, workers: int, concurrency: int,
+                   ray_address: str | None, cache_path: Path | None) -> Executor:
     from toolweave.executors import LocalExecutor, ProcessExecutor, SimSpec
 
     if kind == "local":
         return LocalExecutor(sim, concurrency)
-    spec = SimSpec(scenario=scenario.model_dump(mode="json"), agent_refs=dict(sim.agent_refs), models=sim.models)
+    spec = SimSpec(scenario=scenario.model_dump(mode="json"), agent_refs=dict(sim.agent_refs), models=sim.models,
+                   cache_path=str(cache_path) if cache_path else None)
     if kind == "process":
         return ProcessExecutor(spec, workers=workers, concurrency=concurrency)
     if kind == "ray":

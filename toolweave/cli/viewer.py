@@ -58,7 +58,7 @@ def step(
     console = Console()
     try:
         if _interactive():
-            asyncio.run(run_step_ui(stepper, console, open_keys()))
+            asyncio.run(run_step_ui(stepper, console, open_keys(enter_ends="nbtcwpv")))
         else:
             asyncio.run(print_run(stepper, console))
     except StepperError as exc:
@@ -93,6 +93,6 @@ def view(
     except FilterError as exc:
         fail(str(exc))
     try:
-        run_browser(browser, console, open_keys())
+        run_browser(browser, console, open_keys(enter_ends="onp"))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

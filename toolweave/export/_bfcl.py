@@ -10,21 +10,21 @@ its own:
 
 The question is the exchange that led to the call: the messages of the current plan
 step from the user's request up to the call -- user messages and assistant text, so a
-clarification (user asks, assistant asks back, user answers) stays whole. An entry is
-skipped, and counted by reason, when it would not be self-contained:
+clarification (user asks, assistant asks back, user answers) stays whole. Argument
+values are looked for in the question the way BFCL compares strings (lower case,
+spaces and ``,./-_*^`` removed; numbers by their decimal text). When one is missing:
 
-* ``after_tool_output``: a tool result came between the request and the call (a chained
-  or retried call whose arguments were read off that result);
-* ``depends_on_tool_output``: the plan step binds parameters to earlier results, or an
-  argument value is absent from the question but present in an earlier tool result;
-* ``depends_on_earlier_turn``: an argument value is absent from the question but was
-  stated in an earlier turn of the conversation;
-* ``failed_call``: a call of the turn came back as a tool error;
-* ``unknown_tool`` / ``argument_not_in_schema``: the call does not fit the offered
-  functions (BFCL's checker would reject our own answer).
+* if it was stated earlier in the conversation (by the user, or by the assistant
+  relaying a result), the question is made self-contained: it becomes the whole
+  conversation so far, user messages and assistant text, without tool traffic;
+* if it appears only in an earlier tool result, the turn is skipped
+  (``depends_on_tool_output``): no question could state it without inventing text.
 
-Values are compared the way BFCL compares strings (lower case, spaces and ``,./-_*^``
-removed); numbers by their decimal text.
+Other turns skipped, and counted by reason: ``after_tool_output`` (a tool result came
+between the request and the call -- a chained or retried call that read that result),
+``failed_call`` (a call of the turn came back as a tool error), ``unknown_tool`` and
+``argument_not_in_schema`` (the call does not fit the offered functions, so BFCL's
+checker would reject our own answer), ``no_user_request``.
 
 Functions are converted to BFCL's dialect: ``parameters`` is ``{"type": "dict",
 "properties", "required"}``; JSON Schema ``number`` becomes ``float``, ``object``
@@ -72,6 +72,8 @@ class BfclExport:
     entries: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {c: [] for c in BFCL_CATEGORIES})
     answers: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {c: [] for c in BFCL_CATEGORIES})
     skipped: Counter[str] = field(default_factory=Counter)
+    #: entry id -> (dialogue id, index of the assistant message the entry was made from)
+    sources: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def files(self) -> dict[str, list[dict[str, Any]]]:
         """Relative path -> records, for every category (empty categories give empty files)."""
@@ -215,7 +217,7 @@ def _question_start(messages: list[Message], end: int) -> int | None:
     return start
 
 
-def _skip_reason(dialogue: Dialogue, index: int, start: int, question_text: str) -> str | None:
+def _skip_reason(dialogue: Dialogue, index: int, start: int) -> str | None:
     messages = dialogue.messages
     turn = messages[index]
     tools = {t.name: t for t in dialogue.tools}
@@ -233,21 +235,42 @@ def _skip_reason(dialogue: Dialogue, index: int, start: int, question_text: str)
             break
         if m.tool_call_id in ids and m.result is not None and m.result.error is not None:
             return "failed_call"
-    if turn.step is not None and 0 <= turn.step < len(dialogue.plan.steps):
-        step = dialogue.plan.steps[turn.step]
-        if step.bindings or step.kind == "dependent":
-            return "depends_on_tool_output"
-    earlier_tool = "\n".join(_text(m) for m in messages[:start] if m.role == "tool")
-    earlier_talk = "\n".join(_text(m) for m in messages[:start] if m.role in ("user", "assistant"))
-    for call in turn.tool_calls:
-        for value in _leaves(call.arguments):
-            if _mentions(question_text, value):
-                continue
-            if _mentions(earlier_tool, value):
-                return "depends_on_tool_output"
-            if _mentions(earlier_talk, value):
-                return "depends_on_earlier_turn"
     return None
+
+
+def _talk(messages: list[Message]) -> list[dict[str, str]]:
+    """User messages and assistant text, as BFCL question messages (opening with the user)."""
+    talk = [
+        {"role": m.role, "content": m.content}
+        for m in messages
+        if m.role in ("user", "assistant") and not m.tool_calls and m.content
+    ]
+    while talk and talk[0]["role"] != "user":
+        talk.pop(0)
+    return talk
+
+
+def _question(dialogue: Dialogue, index: int, start: int) -> list[dict[str, str]] | None:
+    """The question for the call at ``index``, or ``None`` when an argument value is known
+    only from an earlier tool result."""
+    messages = dialogue.messages
+    question = _talk(messages[start:index])
+    question_text = "\n".join(q["content"] for q in question)
+    missing = [
+        value
+        for call in messages[index].tool_calls
+        for value in _leaves(call.arguments)
+        if not _mentions(question_text, value)
+    ]
+    if not missing:
+        return question
+    earlier_talk = "\n".join(q["content"] for q in _talk(messages[:start]))
+    earlier_tool = "\n".join(_text(m) for m in messages[:start] if m.role == "tool")
+    if any(_mentions(earlier_tool, v) and not _mentions(earlier_talk, v) for v in missing):
+        return None
+    if any(_mentions(earlier_talk, v) for v in missing):
+        return _talk(messages[:index])
+    return question
 
 
 # ---------------------------------------------------------------- export
@@ -274,17 +297,12 @@ def to_bfcl(dialogues: Iterable[Dialogue], *, system_prompt: str | None = None) 
             if start is None:
                 export.skipped["no_user_request"] += 1
                 continue
-            question = [
-                {"role": m.role, "content": m.content}
-                for m in dialogue.messages[start:index]
-                if m.role in ("user", "assistant") and not m.tool_calls and m.content
-            ]
-            if not any(q["role"] == "user" for q in question):
-                export.skipped["no_user_request"] += 1
-                continue
-            reason = _skip_reason(dialogue, index, start, "\n".join(q["content"] for q in question))
-            if reason is not None:
-                export.skipped[reason] += 1
+            reason = _skip_reason(dialogue, index, start)
+            question = _question(dialogue, index, start) if reason is None else None
+            if reason is None and question is None:
+                reason = "depends_on_tool_output"
+            if question is None or not any(q["role"] == "user" for q in question):
+                export.skipped[reason or "no_user_request"] += 1
                 continue
             if system_prompt:
                 question.insert(0, {"role": "system", "content": system_prompt})
@@ -294,6 +312,7 @@ def to_bfcl(dialogues: Iterable[Dialogue], *, system_prompt: str | None = None) 
             export.entries[category].append(
                 {"id": entry_id, "question": [question], "function": [bfcl_function(t) for t in offered]}
             )
+            export.sources[entry_id] = (dialogue.id, index)
             export.answers[category].append(
                 {
                     "id": entry_id,

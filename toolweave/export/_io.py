@@ -95,7 +95,9 @@ def _iter_models(path: Path, model: type[_M]) -> Iterator[tuple[int, _M]]:
             try:
                 data = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise ExportInputError(path, lineno, "(line)", f"invalid JSON: {exc.msg} (column {exc.colno})")
+                raise ExportInputError(
+                    path, lineno, "(line)", f"invalid JSON: {exc.msg} (column {exc.colno})"
+                ) from None
             if not isinstance(data, dict):
                 raise ExportInputError(path, lineno, "(line)", f"expected a JSON object, got {type(data).__name__}")
             try:

@@ -107,8 +107,7 @@ def to_sharegpt(dialogue: Dialogue, *, system_prompt: str | None = None) -> dict
     if not conversation:
         return None
     tools = [
-        {"name": t.name, "description": t.description, "parameters": normalized_parameters(t)}
-        for t in dialogue.tools
+        {"name": t.name, "description": t.description, "parameters": normalized_parameters(t)} for t in dialogue.tools
     ]
     return {
         "conversations": [{"from": tag, "value": value} for tag, value in conversation],

@@ -1,4 +1,13 @@
-"""Terminal rendering of dialogues (rich renderables) and the interactive viewers."""
+"""Terminal rendering of dialogues (rich renderables) and the interactive viewers.
+
+The stepping viewer (``Stepper``, ``StepView``, ``print_run``, ``run_step_ui``) pulls in
+the dialogue graph, so it is imported on first use: printing a dialogue stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from toolweave.viewer._browser import Browser, print_list, run_browser
 from toolweave.viewer._filter import DialogueFilter, FilterError, summary_line
@@ -15,8 +24,13 @@ from toolweave.viewer._render import (
     render_world,
     render_world_diff,
 )
-from toolweave.viewer._step_ui import StepView, print_run, run_step_ui
-from toolweave.viewer._stepper import NodeRun, Stepper, StepperError
+
+if TYPE_CHECKING:
+    from toolweave.viewer._step_ui import StepView, print_run, run_step_ui
+    from toolweave.viewer._stepper import NodeRun, Stepper, StepperError
+
+_LAZY = {"NodeRun": "_stepper", "Stepper": "_stepper", "StepperError": "_stepper",
+         "StepView": "_step_ui", "print_run": "_step_ui", "run_step_ui": "_step_ui"}
 
 __all__ = [
     "Browser",
@@ -46,3 +60,9 @@ __all__ = [
     "run_step_ui",
     "summary_line",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"toolweave.viewer.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'toolweave.viewer' has no attribute {name!r}")

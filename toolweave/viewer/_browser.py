@@ -123,6 +123,7 @@ class Browser:
         for pos in range(self.top, min(len(self.shown), self.top + height)):
             i, d = self.shown[pos]
             line = summary_line(i, d, self._id_width, tools_width)
+            line.no_wrap, line.overflow = True, "ellipsis"
             if pos == self.cursor:
                 line.stylize("reverse")
             lines.append(line)

@@ -20,8 +20,8 @@ __all__ = ["KeyReader", "LineKeys", "TerminalKeys", "open_keys", "parse_key"]
 _CSI = {"A": "up", "B": "down", "C": "right", "D": "left", "H": "home", "F": "end",
         "1~": "home", "4~": "end", "5~": "pgup", "6~": "pgdn", "7~": "home", "8~": "end"}
 _CONTROL = {"\r": "enter", "\n": "enter", "\x7f": "backspace", "\x08": "backspace", "\t": "tab", "\x04": "eof"}
-#: an Enter this soon after a printable key ends a typed "letter + Enter" and is not a key of its own
-_ENTER_AFTER_KEY_S = 0.5
+#: an Enter this soon after a command letter ends a typed "letter + Enter" and is not a key of its own
+ENTER_GRACE_S = 0.5
 
 
 def parse_key(buf: str) -> tuple[str, int]:
@@ -63,15 +63,19 @@ class KeyReader(Protocol):
 
 class TerminalKeys:
     """Single keys from a terminal in cbreak mode (no echo, no line buffering; Ctrl-C still
-    interrupts). The terminal's settings are restored on exit, errors included."""
+    interrupts). The terminal's settings are restored on exit, errors included.
 
-    def __init__(self, fd: int | None = None) -> None:
+    An Enter typed right after one of the ``enter_ends`` letters (within ``ENTER_GRACE_S``)
+    is taken as the end of "letter + Enter" and dropped, so that habit works here too."""
+
+    def __init__(self, fd: int | None = None, *, enter_ends: str = "") -> None:
         self.fd = sys.stdin.fileno() if fd is None else fd
+        self.enter_ends = enter_ends
         self._saved: Any = None
         self._buf = ""
         self._eof = False
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._last_printable = 0.0
+        self._last_command = 0.0
 
     def __enter__(self) -> TerminalKeys:
         import termios
@@ -92,7 +96,10 @@ class TerminalKeys:
         ready, _, _ = select.select([self.fd], [], [], timeout)
         if not ready:
             return False
-        data = os.read(self.fd, 1024)
+        try:
+            data = os.read(self.fd, 1024)
+        except OSError:  # the terminal went away
+            data = b""
         if not data:
             self._eof = True
             return False
@@ -113,10 +120,10 @@ class TerminalKeys:
     def read(self) -> str:
         while True:
             key = self._raw()
-            if key == "enter" and time.monotonic() - self._last_printable < _ENTER_AFTER_KEY_S:
-                self._last_printable = 0.0
+            if key == "enter" and time.monotonic() - self._last_command < ENTER_GRACE_S:
+                self._last_command = 0.0
                 continue
-            self._last_printable = time.monotonic() if len(key) == 1 else 0.0
+            self._last_command = time.monotonic() if len(key) == 1 and key in self.enter_ends else 0.0
             return key
 
     def read_text(self, on_change: Callable[[str], None]) -> str | None:
@@ -125,7 +132,6 @@ class TerminalKeys:
         while True:
             key = self._raw()
             if key == "enter":
-                self._last_printable = 0.0
                 return text
             if key in ("esc", "eof", "ctrl-c"):
                 return None
@@ -174,14 +180,14 @@ class LineKeys:
         return self._line()
 
 
-def open_keys(stdin: IO[str] | None = None) -> KeyReader:
+def open_keys(stdin: IO[str] | None = None, *, enter_ends: str = "") -> KeyReader:
     """Single keys when ``stdin`` is a terminal with termios, else whole lines."""
     stream = stdin if stdin is not None else sys.stdin
     try:
         import termios  # noqa: F401
 
         if stream.isatty():
-            return TerminalKeys(stream.fileno())
+            return TerminalKeys(stream.fileno(), enter_ends=enter_ends)
     except (ImportError, OSError, ValueError, AttributeError):
         pass
     return LineKeys(stream)

@@ -74,8 +74,8 @@ class StepView:
                 self.status = f"unknown key {key!r}"
         except StepperError as exc:
             self.status = f"error: {exc}"
-        if self._pager is not None:
-            self._pager.replace(self._detail())
+        if self._pager is not None and key in ("n", "enter", "b", "c", "t"):
+            self._pager.replace(self._detail())  # the state moved: show it, keep the scroll position
         return True
 
     async def _next(self) -> None:
@@ -91,18 +91,18 @@ class StepView:
         values = st.values
         text = Text()
         text.append(" toolweave step ", style="bold reverse")
-        text.append(f"  scenario {values.get('scenario', '?')}  ")
-        text.append(f"dialogue {values.get('dialogue_id', '?')}  ", style="dim")
-        text.append(f"step {st.step}", style="bold")
-        run = st.last_run
-        if run is not None:
-            text.append(f"  ran: {run.node}", style="green")
+        text.append(f"  step {st.step}", style="bold")
         if st.done:
             verdict = values.get("verdict")
             ok = isinstance(verdict, Verdict) and verdict.accepted
             text.append(f"  finished: {'ACCEPTED' if ok else 'REJECTED'}", style="bold green" if ok else "bold red")
         else:
             text.append(f"  next: {', '.join(st.next_nodes)}", style="bold cyan")
+        run = st.last_run
+        if run is not None:
+            text.append(f"  ran: {run.node}", style="green")
+        text.append(f"  scenario {values.get('scenario', '?')}  ")
+        text.append(f"dialogue {values.get('dialogue_id', '?')}", style="dim")
         return text
 
     def _plan(self) -> RenderableType:

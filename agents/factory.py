@@ -1,0 +1,63 @@
+"""Build the LLM-backed agents a run asks for, role by role (from model specs or
+settings), with the request cache; the graph sees only the agent protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from toolweave.agents._protocol import Agent
+
+__all__ = ["MODEL_ROLES", "ModelSetupError", "build_model_agents", "model_configs"]
+
+#: roles a model can back; "tool" is the LLM tool simulator, "verifier" the model judges
+MODEL_ROLES = ("planner", "user", "assistant", "tool", "verifier")
+
+
+class ModelSetupError(ValueError):
+    """A model setting is wrong; the message names the role and what was expected."""
+
+
+def model_configs(models: Mapping[str, Any]) -> dict[str, Any]:
+    """role -> ``ModelConfig`` from specs (``openai:MODEL@URL``), mappings or configs."""
+    from pydantic import ValidationError
+
+    from toolweave.agents._models import ModelConfig, ModelSpecError, parse_model_spec
+
+    out: dict[str, Any] = {}
+    for role, value in models.items():
+        if role not in MODEL_ROLES:
+            raise ModelSetupError(f"models.{role}: unknown role; expected one of {', '.join(MODEL_ROLES)}")
+        try:
+            if isinstance(value, ModelConfig):
+                out[role] = value
+            elif isinstance(value, str):
+                out[role] = parse_model_spec(value)
+            elif isinstance(value, Mapping):
+                data = dict(value)
+                spec = data.pop("spec", None)
+                out[role] = parse_model_spec(spec, **data) if spec else ModelConfig.model_validate(data)
+            else:
+                raise ModelSetupError(f"models.{role}: expected a spec string or a mapping of settings")
+        except (ModelSpecError, ValidationError, TypeError) as exc:
+            raise ModelSetupError(f"models.{role}: {exc}") from exc
+    return out
+
+
+def build_model_agents(models: Mapping[str, Any], *, cache_path: Path | None,
+                       skip: set[str] | frozenset[str] = frozenset()) -> dict[str, Agent]:
+    """LLM agents for every configured role not in ``skip`` (roles given an explicit agent)."""
+    configs = model_configs(models)
+    if not configs:
+        return {}
+    from toolweave.agents.judges import DualLayerVerifier
+    from toolweave.agents.llm import LLM_AGENTS
+
+    built: dict[str, Agent] = {}
+    for role, cfg in configs.items():
+        if role in skip:
+            continue
+        agent = LLM_AGENTS[role].from_config(cfg, cache_path=cache_path)
+        built[role] = DualLayerVerifier(judges=agent) if role == "verifier" else agent  # type: ignore[assignment]
+    return built

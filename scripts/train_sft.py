@@ -1,0 +1,109 @@
+"""Warm-up SFT in curriculum order (iTool): TRL's SFTTrainer, LoRA through PEFT, no shuffling.
+
+The training file is ``sft.jsonl`` from ``toolweave curriculum`` (TRL conversational rows
+``{"messages", "tools"}``, easy → hard); examples are fed in file order.
+
+Commands::
+
+    pip install torch==2.13.0 && pip install -e '.[train]'
+    toolweave run travel -n 200 --seed 7 -o out/
+    toolweave curriculum out/accepted.jsonl -o out/curriculum
+    # a local model folder (e.g. a Qwen2.5-0.5B-Instruct checkout), LoRA r=8:
+    python scripts/train_sft.py --data out/curriculum/sft.jsonl --model /models/qwen2.5-0.5b-instruct \\
+        --out out/sft --epochs 1 --lr 2e-5
+    # a randomly initialised tiny model built locally (smoke test, seconds on a CPU):
+    python scripts/train_sft.py --data out/curriculum/sft.jsonl --model tiny --out out/sft-tiny --max-steps 3
+
+The output folder holds the model (LoRA merged into the base unless ``--no-merge``),
+the tokenizer with its chat template, and ``train_metrics.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", type=Path, required=True, help="sft.jsonl from `toolweave curriculum` (curriculum order)")
+    p.add_argument("--model", required=True, help="a local model folder, or tiny / tiny-qwen2 / tiny-llama")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--epochs", type=float, default=1.0)
+    p.add_argument("--max-steps", type=int, default=-1, help="stop after this many optimizer steps (-1: epochs)")
+    p.add_argument("--lr", type=float, default=2e-5)
+    p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument("--grad-accum", type=int, default=1)
+    p.add_argument("--max-length", type=int, default=2048)
+    p.add_argument("--lora-r", type=int, default=8, help="LoRA rank (0: full fine-tuning)")
+    p.add_argument("--lora-alpha", type=int, default=16)
+    p.add_argument("--no-merge", action="store_true", help="save the LoRA adapter instead of a merged model")
+    p.add_argument("--seed", type=int, default=0)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        import torch
+        from datasets import Dataset
+        from peft import LoraConfig
+        from trl import SFTConfig, SFTTrainer
+    except ImportError as exc:
+        print(f"error: training needs the [train] extra (torch, transformers, trl, peft, datasets): {exc}",
+              file=sys.stderr)
+        return 2
+    from toolweave.itool.training import (
+        load_model_and_tokenizer,
+        make_config,
+        read_rows,
+        render_sft,
+        seed_everything,
+        sequential_trainer,
+    )
+
+    seed_everything(args.seed)
+    try:
+        rows = read_rows(args.data)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    model, tokenizer = load_model_and_tokenizer(args.model, rows, seed=args.seed)
+    dataset = Dataset.from_list(render_sft(rows, tokenizer))
+    cuda = torch.cuda.is_available()
+    config = make_config(
+        SFTConfig, output_dir=str(args.out), num_train_epochs=args.epochs, max_steps=args.max_steps, learning_rate=args.lr,
+        per_device_train_batch_size=args.batch_size, gradient_accumulation_steps=args.grad_accum,
+        max_length=args.max_length, logging_steps=1, save_strategy="no", report_to=[], seed=args.seed,
+        use_cpu=not cuda, bf16=cuda and torch.cuda.is_bf16_supported(), shuffle_dataset=False,
+        dataset_text_field="text", gradient_checkpointing=False,
+    )
+    peft_config = LoraConfig(r=args.lora_r, lora_alpha=args.lora_alpha, target_modules="all-linear",
+                             task_type="CAUSAL_LM") if args.lora_r > 0 else None
+    trainer_cls = sequential_trainer(SFTTrainer)
+    trainer = trainer_cls(model=model, args=config, train_dataset=dataset, processing_class=tokenizer,
+                          peft_config=peft_config)
+    result = trainer.train()
+    save(trainer, tokenizer, args.out, merge=peft_config is not None and not args.no_merge)
+    metrics: dict[str, Any] = {"train_loss": result.training_loss, "steps": result.global_step,
+                               "examples": len(rows), "log_history": trainer.state.log_history}
+    (args.out / "train_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    print(f"trained {result.global_step} steps, loss {result.training_loss:.4f} → {args.out}")
+    return 0
+
+
+def save(trainer: Any, tokenizer: Any, out: Path, *, merge: bool) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    model = trainer.model
+    if merge and hasattr(model, "merge_and_unload"):
+        model = model.merge_and_unload()
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
