@@ -202,10 +202,10 @@ def _draft_to_plan(
         steps.append(
             PlanStep(
                 index=i,
-                kind=kind,
+                kind=kind,  # type: ignore[arg-type]  # one of STEP_KINDS (sampled or checked)
                 intent=d.intent.strip(),
                 tools=tools,
-                depends_on=depends,  # type: ignore[arg-type]
+                depends_on=depends,
                 slots=slots,
                 withhold=withhold if kind == "clarification" else [],
             )

@@ -200,7 +200,12 @@ def parse_model_spec(spec: str, **settings: Any) -> ModelConfig:
     if url and not url.startswith(("http://", "https://")):
         raise ModelSpecError(f"model spec {spec!r}: base URL {url!r} must start with http:// or https://")
     try:
-        return ModelConfig(provider=provider, model=model_part.strip(), base_url=url or None, **settings)
+        return ModelConfig(
+            provider=provider,  # type: ignore[arg-type]  # checked against PROVIDERS above
+            model=model_part.strip(),
+            base_url=url or None,
+            **settings,
+        )
     except ValueError as err:
         raise ModelSpecError(f"model spec {spec!r}: {err}") from err
 

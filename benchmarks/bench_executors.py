@@ -108,19 +108,25 @@ def _ray_round_trip(chunk: list[Outcome], repeats: int) -> float:
 
 def _projection(cpu_per: float, chunk_rt: float, chunk: int, writer_per: float, writer_cpu: float,
                 bytes_per: float, machines: Sequence[int], cores: int) -> None:
-    # each core runs one actor; a chunk costs chunk*cpu_per on it, plus its round trip where the
-    # pipeline (2 chunks in flight per actor) does not hide it: counted in full, to stay conservative
+    """Dialogues/s at M machines x C cores: min(compute, driver), each bound from a measured cost.
+
+    compute: each core runs one actor; a chunk costs ``chunk * cpu_per`` there plus one full
+    round trip (counted although two chunks in flight per actor hide most of it).
+    driver: one process receives every outcome (half the round trip per dialogue, counted in
+    full) and writes it (the writer's cost), serially.
+    """
     per_core = chunk / (chunk * cpu_per + chunk_rt)
-    cap, cap_cpu = 1.0 / writer_per, 1.0 / writer_cpu
+    recv = chunk_rt / chunk
+    cap, cap_cpu = 1.0 / (writer_per + recv), 1.0 / (writer_cpu + recv)
     print(f"\nprojection ({cores} cores per machine, one actor per core, chunk {chunk}):")
-    print(f"  per core: {per_core:.2f} dialogues/s; driver writer ceiling: {cap:,.0f} dialogues/s as measured, "
-          f"{cap_cpu:,.0f} dialogues/s counting its CPU only (fsync batched or free)")
-    print(f"  {'machines':>8} {'cores':>6} {'compute-bound/s':>16} {'with writer/s':>14} {'CPU-only writer/s':>18}"
+    print(f"  per core: {per_core:.2f} dialogues/s; driver ceiling: {cap:,.0f} dialogues/s with the writer as "
+          f"measured (fsync per dialogue), {cap_cpu:,.0f} dialogues/s with its CPU only (fsync batched)")
+    print(f"  {'machines':>8} {'cores':>6} {'compute-bound/s':>16} {'as measured/s':>14} {'fsync batched/s':>16}"
           f" {'to driver MB/s':>15}")
     for m in machines:
         compute = m * cores * per_core
         rate, rate_cpu = min(compute, cap), min(compute, cap_cpu)
-        print(f"  {m:>8} {m * cores:>6} {compute:>16,.0f} {rate:>14,.0f} {rate_cpu:>18,.0f}"
+        print(f"  {m:>8} {m * cores:>6} {compute:>16,.0f} {rate:>14,.0f} {rate_cpu:>16,.0f}"
               f" {rate_cpu * bytes_per / 1e6:>15.1f}")
 
 

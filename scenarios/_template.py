@@ -239,7 +239,7 @@ def render_template(name: str, *, extends: str | None = None, file: str | None =
         text += ("\n# Everything below is commented out, so the values of " + extends + " apply.\n"
                  "# Uncomment a block to override it.\n\n" + _comment_out(_BODY))
     else:
-        text += "\n" + _BODY
+        text += "\n" + _comment_out(_EXTENDS.replace("__EXTENDS__", "travel")) + "\n" + _BODY
     text = text.replace("__FILE__", file or f"{name}.yaml")
     return text.replace("name: __NAME__", f"name: {_scalar(name)}").replace("__NAME__", name)
 

@@ -229,7 +229,8 @@ def _tool_problems(report: _Report, data: dict[str, Any], parent_ok: bool) -> se
     raw = data.get("tools", {})
     if not isinstance(raw, dict):
         return None  # reported by the model check
-    inline = raw.get("inline") if isinstance(raw.get("inline"), list) else []
+    found = raw.get("inline")
+    inline: list[Any] = found if isinstance(found, list) else []
     _inline_problems(report, inline)
     names = {t["name"] for t in inline if isinstance(t, dict) and isinstance(t.get("name"), str)}
     ref, domains, wanted = raw.get("pool"), _strings(raw.get("domains")), _strings(raw.get("names"))
@@ -293,7 +294,8 @@ def _inline_problems(report: _Report, inline: list[Any]) -> None:
                 report.add(("tools", "inline", i, field, *path), f"invalid JSON Schema: {message}")
         params = tool.get("parameters")
         if isinstance(params, dict) and isinstance(params.get("required"), list):
-            props = params.get("properties") if isinstance(params.get("properties"), dict) else {}
+            declared = params.get("properties")
+            props: dict[str, Any] = declared if isinstance(declared, dict) else {}
             for j, req in enumerate(params["required"]):
                 if isinstance(req, str) and req not in props:
                     report.add(("tools", "inline", i, "parameters", "required", j),

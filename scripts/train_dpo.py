@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         "learning_rate": args.lr, "per_device_train_batch_size": args.batch_size,
         "gradient_accumulation_steps": args.grad_accum, "max_length": args.max_length, "logging_steps": 1,
         "save_strategy": "no", "report_to": [], "seed": args.seed, "use_cpu": not cuda,
-        "bf16": cuda and torch.cuda.is_bf16_supported(), "gradient_checkpointing": False, "beta": beta, "remove_unused_columns": False,
+        "bf16": cuda and torch.cuda.is_bf16_supported(), "gradient_checkpointing": False, "beta": beta,
+        "remove_unused_columns": False,
     }
     peft_config = LoraConfig(r=args.lora_r, lora_alpha=args.lora_alpha, target_modules="all-linear",
                              task_type="CAUSAL_LM") if args.lora_r > 0 else None

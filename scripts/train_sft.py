@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     dataset = Dataset.from_list(render_sft(rows, tokenizer))
     cuda = torch.cuda.is_available()
     config = make_config(
-        SFTConfig, output_dir=str(args.out), num_train_epochs=args.epochs, max_steps=args.max_steps, learning_rate=args.lr,
+        SFTConfig, output_dir=str(args.out), num_train_epochs=args.epochs, max_steps=args.max_steps,
+        learning_rate=args.lr,
         per_device_train_batch_size=args.batch_size, gradient_accumulation_steps=args.grad_accum,
         max_length=args.max_length, logging_steps=1, save_strategy="no", report_to=[], seed=args.seed,
         use_cpu=not cuda, bf16=cuda and torch.cuda.is_bf16_supported(), shuffle_dataset=False,

@@ -95,15 +95,19 @@ class LocalExecutor:
 
 
 _WORKER_SIM: Simulator | None = None
+#: one event loop per worker for its whole life (model clients keep connections bound to it)
+_WORKER_LOOP: asyncio.AbstractEventLoop | None = None
 
 
 def _worker_init(spec: SimSpec) -> None:
-    global _WORKER_SIM
+    global _WORKER_SIM, _WORKER_LOOP
+    _WORKER_LOOP = asyncio.new_event_loop()
+    asyncio.set_event_loop(_WORKER_LOOP)
     _WORKER_SIM = spec.build()
 
 
 def _worker_run(indices: list[int], seed: int, concurrency: int) -> list[Outcome]:
-    assert _WORKER_SIM is not None
+    assert _WORKER_SIM is not None and _WORKER_LOOP is not None
     sim = _WORKER_SIM
 
     async def go() -> list[Outcome]:
@@ -115,7 +119,7 @@ def _worker_run(indices: list[int], seed: int, concurrency: int) -> list[Outcome
 
         return list(await asyncio.gather(*(one(i) for i in indices)))
 
-    return asyncio.run(go())
+    return _WORKER_LOOP.run_until_complete(go())
 
 
 class ProcessExecutor:

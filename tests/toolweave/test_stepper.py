@@ -126,7 +126,7 @@ def test_step_view_answers_keys_and_draws_every_panel(sim: Simulator) -> None:
     console = Console(file=io.StringIO(), width=140, height=40, force_terminal=False)
     keys = LineKeys(io.StringIO("nnnn\nb\nn\nw\np\nv\nt\nc\nq\n"))
     stepper = Stepper(sim, index=0, seed=7)
-    run(run_step_ui(stepper, console, keys))
+    run_step_ui(stepper, console, keys)
     frames = console.file.getvalue().split(" toolweave step ")[1:]  # type: ignore[attr-defined]
     assert len(frames) == 12, "one frame to start, then one per key before q"
     assert "step 0" in frames[0] and "next: planner" in frames[0] and "(no plan yet" in frames[0]

@@ -59,9 +59,11 @@ def export(
     for path, count in summary.files.items():
         table.add_row(str(path), str(count))
     console.print(table)
-    console.print(f"read {summary.read} record(s) from {data}, wrote {summary.written}", highlight=False)
+    console.print(
+        f"read {summary.read} record(s) from {data}, wrote {summary.written}", highlight=False, soft_wrap=True
+    )
     for reason, count in sorted(summary.skipped.items()):
-        console.print(f"skipped {count}: {reason.replace('_', ' ')}", highlight=False)
+        console.print(f"skipped {count}: {reason.replace('_', ' ')}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -130,8 +130,7 @@ class _BlockDumper(yaml.SafeDumper):
 
 
 def _str_block(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value.strip() else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value if style else value.strip(), style=style)
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
 
 
 _BlockDumper.add_representer(str, _str_block)

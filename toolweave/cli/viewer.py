@@ -58,7 +58,7 @@ def step(
     console = Console()
     try:
         if _interactive():
-            asyncio.run(run_step_ui(stepper, console, open_keys(enter_ends="nbtcwpv")))
+            run_step_ui(stepper, console, open_keys(enter_ends="nbtcwpv"))
         else:
             asyncio.run(print_run(stepper, console))
     except StepperError as exc:

@@ -169,6 +169,8 @@ def make_config(cls: type, **settings: Any) -> Any:
     """``cls(**settings)`` without the settings this TRL/transformers version does not know
     (e.g. ``shuffle_dataset`` before TRL 0.21)."""
     known = getattr(cls, "__dataclass_fields__", {})
+    if "activation_checkpointing" in known and "gradient_checkpointing" in settings:  # renamed in transformers 5
+        settings["activation_checkpointing"] = settings.pop("gradient_checkpointing")
     return cls(**{k: v for k, v in settings.items() if k in known})
 
 

@@ -7,6 +7,8 @@ the screen as one renderable, so it is tested by rendering into a string console
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.console import Console, Group, RenderableType
 from rich.layout import Layout
 from rich.panel import Panel
@@ -174,16 +176,28 @@ class StepView:
         return frame(self.header(), body, keys_help(*_KEYS, status=status))
 
 
-async def run_step_ui(stepper: Stepper, console: Console, keys: KeyReader) -> None:
-    """Show the viewer full screen until ``q``; the terminal is restored on the way out."""
-    if not stepper.started:
-        await stepper.start()
-    view = StepView(stepper)
-    with keys, console.screen(hide_cursor=True) as screen:
-        while True:
-            screen.update(view.render(console))
-            if not await view.handle(keys.read()):
-                break
+def run_step_ui(stepper: Stepper, console: Console, keys: KeyReader) -> None:
+    """Show the viewer full screen until ``q``; the terminal is restored on the way out.
+
+    Keys are read outside the event loop (each action runs on a private loop), so Ctrl-C
+    interrupts at once even while the viewer waits for a key."""
+    loop = asyncio.new_event_loop()
+    try:
+        if not stepper.started:
+            loop.run_until_complete(stepper.start())
+        view = StepView(stepper)
+        with keys, console.screen(hide_cursor=True) as screen:
+            while True:
+                screen.update(view.render(console))
+                if not loop.run_until_complete(view.handle(keys.read())):
+                    break
+    finally:
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 async def print_run(stepper: Stepper, console: Console) -> None:
