@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -355,34 +356,13 @@ BFCL_EVAL = "bfcl-eval==2026.3.23"
 # What `from bfcl_eval.eval_checker.ast_eval.ast_checker import ast_checker` imports: the checker
 # module pulls in bfcl_eval's model registry, which imports each provider SDK at module level.
 # bfcl-eval's other pins (numpy 1.26, networkx 3.3, sentence-transformers, faiss...) are left out.
-BFCL_IMPORT_DEPS = (
-    "anthropic>=0.75.0",
-    "openai>=1.86.0",
-    "cohere==5.18.0",
-    "mistralai==1.7.0",
-    "google-genai>=1.52.0",
-    "boto3",
-    "qwen-agent",
-    "writer-sdk>=2.1.0",
-    "datamodel-code-generator==0.25.7",
-    "overrides",
-    "tenacity>=8.5.0",
-    "filelock==3.20.0",
-    "tree_sitter==0.21.3",
-    "tree-sitter-java==0.21.0",
-    "tree-sitter-javascript==0.21.4",
-    "requests",
-    "soundfile",
-)
-_OFFLINE_HINTS = (
-    "Could not find a version",
-    "No matching distribution",
-    "Max retries exceeded",
-    "Failed to establish a new connection",
-    "Temporary failure in name resolution",
-    "Network is unreachable",
-    "ConnectTimeout",
-    "ReadTimeout",
+_IMPORT_DEPS = """anthropic>=0.75.0 openai>=1.86.0 cohere==5.18.0 mistralai==1.7.0 google-genai>=1.52.0 boto3
+    qwen-agent writer-sdk>=2.1.0 datamodel-code-generator==0.25.7 overrides tenacity>=8.5.0 filelock==3.20.0 requests
+    tree_sitter==0.21.3 tree-sitter-java==0.21.0 tree-sitter-javascript==0.21.4 soundfile"""
+BFCL_IMPORT_DEPS = tuple(_IMPORT_DEPS.split())
+_OFFLINE = re.compile(
+    "Could not find a version|No matching distribution|Max retries exceeded|Failed to establish a new connection"
+    "|Temporary failure in name resolution|Network is unreachable|ConnectTimeout|ReadTimeout"
 )
 
 
@@ -400,7 +380,7 @@ def bfcl_python() -> Path:
     """The Python of a venv holding bfcl-eval and only what its AST checker imports; built once, reused."""
     root = Path(os.environ.get("TOOLWEAVE_BFCL_VENV", Path.home() / ".cache" / "toolweave-tests" / "bfcl-venv"))
     ready = root / ".toolweave-ready"
-    stamp = "\n".join((BFCL_EVAL, *BFCL_IMPORT_DEPS))
+    stamp = "\n".join((BFCL_EVAL, *sorted(BFCL_IMPORT_DEPS)))
     root.parent.mkdir(parents=True, exist_ok=True)
     with open(root.parent / f".{root.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -411,7 +391,7 @@ def bfcl_python() -> Path:
                 proc = _pip(root, *args)
                 if proc.returncode != 0:
                     output = proc.stdout + proc.stderr
-                    if any(hint in output for hint in _OFFLINE_HINTS):
+                    if _OFFLINE.search(output):
                         pytest.skip(f"pip cannot reach the package registry to install bfcl-eval: {output[-400:]}")
                     pytest.fail(f"installing bfcl-eval's checker failed:\n{output[-4000:]}")
             ready.write_text(stamp)

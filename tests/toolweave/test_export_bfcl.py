@@ -262,3 +262,11 @@ def test_checker_accepts_gold_and_rejects_corruptions(
     gold_results, corrupted_results = results[: len(gold)], results[len(gold) :]
     assert all(r["valid"] for r in gold_results), gold_results  # our own gold calls: 100% valid
     assert [(r["valid"], r["error_type"]) for r in corrupted_results] == [(False, kind) for _, kind in expected]
+
+
+def test_system_prompt_opens_every_question(dialogues: list[Dialogue]) -> None:
+    export = to_bfcl(dialogues[:2], system_prompt="You can call functions.")
+    questions = [e["question"][0] for entries in export.entries.values() for e in entries]
+    assert len(questions) == 5
+    assert all(q[0] == {"role": "system", "content": "You can call functions."} for q in questions)
+    assert all(q[1]["role"] == "user" for q in questions)

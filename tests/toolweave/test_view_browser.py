@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from typer.testing import CliRunner
 
 from toolweave.cli import app
 from toolweave.schema import CheckResult, Dialogue, Message, Plan, PlanStep, ToolCall, ToolResult, ToolSpec, Verdict
-from toolweave.viewer import Browser, DialogueFilter, FilterError, LineKeys, run_browser
+from toolweave.viewer import Browser, DialogueFilter, FilterError, LineKeys, TerminalKeys, run_browser
 from toolweave.viewer._keys import parse_key
 
 runner = CliRunner()
@@ -165,3 +167,22 @@ def test_keys_from_escape_sequences_and_lines() -> None:
     keys = LineKeys(io.StringIO("nb\n\n/tool:x y\n"))
     assert [keys.read(), keys.read(), keys.read(), keys.read()] == ["n", "b", "enter", "/"]
     assert keys.read_text(lambda _: None) == "tool:x y" and keys.read() == "eof"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_terminal_keys_read_single_keys_and_restore_the_terminal() -> None:
+    import termios
+
+    master, slave = os.openpty()
+    try:
+        before = termios.tcgetattr(slave)
+        with TerminalKeys(slave, enter_ends="w") as keys:
+            assert not termios.tcgetattr(slave)[3] & termios.ICANON, "no line buffering while reading keys"
+            os.write(master, "w\rj\x1b[Bé\r".encode())
+            assert [keys.read() for _ in range(5)] == ["w", "j", "down", "é", "enter"], "w + Enter is just w"
+            os.write(master, b"tool:x\x7fy\r")
+            assert keys.read_text(lambda _: None) == "tool:y"
+        assert termios.tcgetattr(slave) == before
+    finally:
+        os.close(master)
+        os.close(slave)

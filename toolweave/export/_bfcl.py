@@ -37,13 +37,13 @@ dict values are given key by key (``{key: [value]}``) as BFCL's dict checker exp
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolweave.export._openai import tool_message_text
 from toolweave.schema import Dialogue, Message, ToolCall, ToolSpec
 
 __all__ = [
@@ -192,16 +192,6 @@ def _mentions(text: str, value: Any) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(str(value))}(?![\d])", text) is not None
 
 
-def _text(message: Message) -> str:
-    if message.role == "tool":
-        if message.content is not None:
-            return message.content
-        return message.result.to_text() if message.result is not None else ""
-    parts = [message.content or ""]
-    parts.extend(json.dumps(c.arguments, ensure_ascii=False) for c in message.tool_calls)
-    return "\n".join(parts)
-
-
 def _question_start(messages: list[Message], end: int) -> int | None:
     """Index of the message that opens the request answered at ``end``."""
     last_user = next((j for j in range(end - 1, -1, -1) if messages[j].role == "user"), None)
@@ -265,7 +255,7 @@ def _question(dialogue: Dialogue, index: int, start: int) -> list[dict[str, str]
     if not missing:
         return question
     earlier_talk = "\n".join(q["content"] for q in _talk(messages[:start]))
-    earlier_tool = "\n".join(_text(m) for m in messages[:start] if m.role == "tool")
+    earlier_tool = "\n".join(tool_message_text(m) for m in messages[:start] if m.role == "tool")
     if any(_mentions(earlier_tool, v) and not _mentions(earlier_talk, v) for v in missing):
         return None
     if any(_mentions(earlier_talk, v) for v in missing):

@@ -113,7 +113,11 @@ def _value_type(value: Any) -> str | None:
         return "number"  # an int gold value accepts a float of the same value
     if isinstance(value, float):
         return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value))
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else None
 
 
 def match_call(model: ToolCall, gold: ToolCall, tool: ToolSpec | None) -> tuple[bool, str]:

@@ -145,14 +145,14 @@ class HFNLL:
         self.spec = f"hf:{path}"
         self._torch = torch
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-            self.model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+            self.tokenizer: Any = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            self.model: Any = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
         except (OSError, ValueError) as exc:
             raise NLLError(f"hf:{path}: cannot load a model and tokenizer: {exc}") from exc
         self.model.eval()
 
     def _ids(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], *, generation: bool) -> list[int]:
-        out = self.tokenizer.apply_chat_template(messages, tools=tools or None, add_generation_prompt=generation,
+        out: Any = self.tokenizer.apply_chat_template(messages, tools=tools or None, add_generation_prompt=generation,
                                                  tokenize=True)
         if hasattr(out, "keys") and "input_ids" in out:
             out = out["input_ids"]

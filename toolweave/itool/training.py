@@ -142,7 +142,7 @@ def load_model_and_tokenizer(spec: str, rows: list[dict[str, Any]], *, seed: int
     return AutoModelForCausalLM.from_pretrained(spec, local_files_only=True), tokenizer
 
 
-def _tools(row: dict[str, Any]) -> list[dict[str, Any]] | None:
+def _tools(row: dict[str, Any]) -> Any:
     tools = row.get("tools")
     if isinstance(tools, str):
         tools = json.loads(tools)

@@ -65,8 +65,9 @@ class TerminalKeys:
     """Single keys from a terminal in cbreak mode (no echo, no line buffering; Ctrl-C still
     interrupts). The terminal's settings are restored on exit, errors included.
 
-    An Enter typed right after one of the ``enter_ends`` letters (within ``ENTER_GRACE_S``)
-    is taken as the end of "letter + Enter" and dropped, so that habit works here too."""
+    An Enter that follows one of the ``enter_ends`` letters at once (already typed when the
+    next key is asked for, or within ``ENTER_GRACE_S`` of that) is taken as the end of
+    "letter + Enter" and dropped, so that habit works here too."""
 
     def __init__(self, fd: int | None = None, *, enter_ends: str = "") -> None:
         self.fd = sys.stdin.fileno() if fd is None else fd
@@ -75,7 +76,7 @@ class TerminalKeys:
         self._buf = ""
         self._eof = False
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._last_command = 0.0
+        self._after_command = False
 
     def __enter__(self) -> TerminalKeys:
         import termios
@@ -118,12 +119,13 @@ class TerminalKeys:
         return key
 
     def read(self) -> str:
+        asked = time.monotonic()
         while True:
             key = self._raw()
-            if key == "enter" and time.monotonic() - self._last_command < ENTER_GRACE_S:
-                self._last_command = 0.0
+            if key == "enter" and self._after_command and time.monotonic() - asked < ENTER_GRACE_S:
+                self._after_command = False
                 continue
-            self._last_command = time.monotonic() if len(key) == 1 and key in self.enter_ends else 0.0
+            self._after_command = len(key) == 1 and key in self.enter_ends
             return key
 
     def read_text(self, on_change: Callable[[str], None]) -> str | None:
