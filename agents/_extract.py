@@ -29,7 +29,7 @@ _SYNONYMS = {
 _CLAUSE_MARKERS = re.compile(r"\s+(?:Also|At the same time|Additionally),\s+")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _LEAD = re.compile(r"^[\s:=\-—]+|^(?:is|are|of|as|should be|to|=)\s+", re.I)
-_TRAIL = re.compile(r"(?:[\s,;:!?]+|\s+and|\s+instead|\s+please|\.)+$", re.I)
+_TRAIL_WORDS = ("and", "instead", "please")
 
 
 def split_clauses(text: str) -> list[str]:
@@ -108,6 +108,20 @@ def _convert(text: str, schema: dict[str, Any]) -> list[Any]:
     return out
 
 
+def _strip_trail(text: str) -> str:
+    """Drop trailing punctuation, spaces and filler words (linear: no regex backtracking)."""
+    while True:
+        new = text.rstrip(" \t\n,;:!?.")
+        lowered = new.lower()
+        for word in _TRAIL_WORDS:
+            if lowered.endswith(" " + word):
+                new = new[: -len(word) - 1]
+                break
+        if new == text:
+            return new
+        text = new
+
+
 def _cleanup(raw: str) -> list[str]:
     text = raw
     for _ in range(3):
@@ -115,7 +129,7 @@ def _cleanup(raw: str) -> list[str]:
     sentence_end = re.search(r"\.\s+[A-Z]", text)
     if sentence_end:
         text = text[: sentence_end.start()]
-    text = _TRAIL.sub("", text).strip()
+    text = _strip_trail(text)
     cands = [text]
     for sep in (" to ", " be ", " is "):
         if sep in f" {text} ":

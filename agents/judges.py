@@ -38,6 +38,8 @@ def _fail(rule: str, reason: str, index: int | None = None) -> CheckResult:
 
 def _text_of(m: Message) -> str:
     if m.role == "tool":
+        if m.result is not None and m.result.error is not None:
+            return m.result.error
         content = m.result.content if m.result is not None else m.content
         return canonical_json(content) if not isinstance(content, str) else content
     return m.content or ""

@@ -21,6 +21,8 @@ _THRESHOLD = 2.2
 _TRANSIENT = re.compile(r"\b(429|500|502|503|504)\b|timeout|rate limit", re.I)
 _REQUEST = re.compile(r"\b(can you|could you|please|i need|i want|i'd like|would you)\b", re.I)
 _CLOSING = re.compile(r"\b(thanks|thank you|bye|that's all|that's everything|that covers it)\b", re.I)
+_REFERENCE = re.compile(r"\bthe (?:first|second|third|fourth|fifth) (?:\w+ )?\w+ from those results"
+                        r"|\bthe (?:\w+ )?\w+ from before\b", re.I)
 _FOLLOW = re.compile(r"\b(instead|what about|check again)\b", re.I)
 
 
@@ -114,6 +116,8 @@ class OfflineAssistant:
         return Message(role="assistant", content=self._no_tool_reply(text, tools))
 
     def _choose(self, clause: str, tools: dict[str, ToolSpec]) -> ToolSpec | None:
+        # "the first flight from those results" names what to use, not what to do
+        clause = _REFERENCE.sub(" ", clause)
         scored = sorted(((score_tool(clause, t), t.name) for t in tools.values()), reverse=True)
         if not scored or scored[0][0] < self.threshold:
             return None

@@ -67,9 +67,10 @@ class OfflinePlanner:
         steps: list[PlanStep] = []
         done: list[_Done] = []
         want_dependent = bool(settings.get("require_dependent", True)) and mix.get("dependent", 0) > 0
+        lazy = bool(context.get("env", {}).get("lazy_world", False))
         sources = {lk.source for lk in links}
         for i in range(n):
-            options = self._feasible(by_name, links, done)
+            options = self._feasible(by_name, links, done, lazy)
             weights = {k: w for k, w in mix.items() if k in options}
             if not weights:
                 weights = {k: 1.0 for k in ("single", "chitchat") if k in options} or {"chitchat": 1.0}
@@ -93,7 +94,9 @@ class OfflinePlanner:
                     goal="; ".join(context.get("goals", [])))
         return plan
 
-    def _feasible(self, by_name: dict[str, ToolSpec], links: list[Link], done: list[_Done]) -> dict[str, Any]:
+    def _feasible(self, by_name: dict[str, ToolSpec], links: list[Link], done: list[_Done],
+                  lazy: bool = False) -> dict[str, Any]:
+        created = {p.entity for p in (profile_tool(t) for t in by_name.values()) if p.kind == "create" and p.entity}
         statable = [t for t in by_name.values() if statable_params(t) and profile_tool(t).kind != "delete"]
         options: dict[str, Any] = {"chitchat": True, "irrelevant": True}
         if statable:
@@ -110,7 +113,8 @@ class OfflinePlanner:
                 if lk.source != d.tool or target is None:
                     continue
                 src_kind = d.profile.kind
-                if "[]" in lk.field and src_kind != "list":
+                if "[]" in lk.field and (src_kind != "list" or (d.profile.entity in created and not lazy)):
+                    # a list of records some tool creates may well be empty in a strict world
                     continue
                 if src_kind in ("delete",):
                     continue

@@ -85,6 +85,17 @@ def _measure(name: str, workers: int, sim: Simulator, ex: Executor, n: int, seed
     return Row(name, workers, wall, stamps[0] - t0, steady, cpu, max(load0, os.getloadavg()[0]))
 
 
+def _source_stamp() -> float:
+    """Latest modification time of the package sources (workers import them when they start)."""
+    import toolweave
+
+    roots = {Path(m).resolve() for m in toolweave.__path__}
+    for sub in ("agents", "graphs", "tools_env", "scenarios"):
+        mod = __import__(f"toolweave.{sub}", fromlist=["__path__"])
+        roots |= {Path(m).resolve() for m in mod.__path__}
+    return max(f.stat().st_mtime for root in roots for f in root.rglob("*.py"))
+
+
 def _same(a: Path, b: Path) -> bool:
     return all((a / f).read_bytes() == (b / f).read_bytes() for f in ("accepted.jsonl", "rejected.jsonl"))
 
@@ -151,6 +162,7 @@ def main() -> None:
           f"{os.cpu_count()} CPUs (shared with other work: figures are noisy)")
     rows: list[Row] = []
     outcomes: list[Outcome] = []
+    stamp = _source_stamp()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         rows.append(_measure("local", 1, sim, LocalExecutor(sim, args.concurrency), n, seed, root / "local",
@@ -193,6 +205,9 @@ def main() -> None:
               f"{base.wall / r.wall:>10.2f}{steady_ratio:>10.2f}{r.load:>6.1f}  {same}")
     if ray_init is not None:
         print(f"ray.init (local, once, not in the rows): {ray_init:.1f} s")
+    if _source_stamp() != stamp:
+        print("note: package sources changed during the run; workers started after the change run other code, "
+              "so 'identical' is not meaningful for this run")
 
     cpu_per = max(1e-6, base.cpu / n - writer_cpu)
     bytes_per = statistics.fmean(len(o.line.encode()) for o in outcomes)

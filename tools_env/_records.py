@@ -30,10 +30,15 @@ _STATUS_WORDS = {"delete": ("cancelled", "canceled", "deleted", "removed", "clos
 
 
 class RecordOps:
-    def __init__(self, values: ValueFactory, settings: EnvSettings, created_entities: set[str]) -> None:
+    def __init__(self, values: ValueFactory, settings: EnvSettings, created_entities: set[str],
+                 entities: set[str] | None = None) -> None:
         self.values = values
         self.settings = settings
         self.created = created_entities
+        #: id prefix per entity, unique within the environment ("RES" and "REST", not "RES" twice)
+        self.prefixes: dict[str, str] = {}
+        for entity in sorted(entities or set()):
+            self.prefixes[entity] = _prefix(entity, set(self.prefixes.values()))
         self._validators: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
 
     # -- validation (cached per schema location) -----------------------------------------
@@ -110,10 +115,9 @@ class RecordOps:
         return self._gen(self._returns(tool), seed, name=tool.name)
 
     def _fresh_id(self, world: World, tool: ToolSpec, profile: ToolProfile) -> tuple[World, str]:
-        world, n = world.next_id(profile.entity or tool.name)
-        parts = (profile.entity or "record").split("_")
-        prefix = (parts[0][:3] if len(parts) == 1 else "".join(w[0] for w in parts)[:3]).upper()
-        return world, f"{prefix}-{n:05d}"
+        entity = profile.entity or tool.name
+        world, n = world.next_id(entity)
+        return world, f"{self.prefixes.get(entity) or _prefix(entity, set())}-{n:05d}"
 
     def _with_id(self, returns: dict[str, Any], out: Any, field: str | None, rid: str) -> Any:
         if not field or not isinstance(out, dict):
@@ -219,8 +223,9 @@ class RecordOps:
         for i, rec in enumerate(records):
             item = self._gen(items_schema, derive_seed(world.seed, "item", entity, i), root=returns)
             item = item if isinstance(item, dict) else {}
-            items.append(self._put(returns, ipath, items_schema, item, rec))
-        out = self._put(returns, (), returns, base, {coll: items})
+            # the record's own fields, then the call's arguments echoed into same-named fields
+            items.append(self._put(returns, ipath, items_schema, item, {**rec, **args}))
+        out = self._put(returns, (), returns, base, {**args, coll: items})
         counts = {f: len(items) for f in ("total", "count", "total_count", "total_results")
                   if isinstance(out.get(f), int)}
         out = self._put(returns, (), returns, out, counts)
@@ -246,6 +251,22 @@ class RecordOps:
             world = world.with_record(entity, rid, item)
             records.append(item)
         return world, records
+
+
+def _prefix(entity: str, taken: set[str]) -> str:
+    """``booking`` -> ``BOO``; ``support_ticket`` -> ``ST``; longer when already taken."""
+    parts = [p for p in entity.split("_") if p] or ["rec"]
+    initials = "".join(p[0] for p in parts).upper()
+    candidates = [parts[0][:3].upper()] if len(parts) == 1 else [initials[:3]]
+    word = "".join(parts).upper()
+    candidates += [word[:k] for k in range(4, len(word) + 1)]
+    for cand in candidates:
+        if cand not in taken:
+            return cand
+    k = 2
+    while f"{candidates[0]}{k}" in taken:
+        k += 1
+    return f"{candidates[0]}{k}"
 
 
 def _defs(root: dict[str, Any]) -> dict[str, Any]:

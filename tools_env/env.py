@@ -96,7 +96,8 @@ class ToolEnvironment:
             name: load_binding(fn) if isinstance(fn, str) else fn for name, fn in (bindings or {}).items()
         }
         created = {p.entity for p in self.profiles.values() if p.kind == "create" and p.entity}
-        self._ops = RecordOps(self._values, self.settings, created)
+        entities = {p.entity for p in self.profiles.values() if p.entity}
+        self._ops = RecordOps(self._values, self.settings, created, entities)
 
     # -- worlds -------------------------------------------------------------------
     def new_world(self, seed: int = 0, seed_data: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> World:
