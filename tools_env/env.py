@@ -14,12 +14,12 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ConfigDict, Field
+
+from toolweave.schema import ToolCall, ToolResult, ToolSpec, canonical_json, derive_seed
 from toolweave.tools_env._records import RecordOps
 from toolweave.tools_env.analysis import ToolProfile, profile_tool
 from toolweave.tools_env.values import ValueFactory
 from toolweave.tools_env.world import World
-
-from toolweave.schema import ToolCall, ToolResult, ToolSpec, canonical_json, derive_seed
 
 __all__ = ["BindingError", "EnvSettings", "ToolEnvironment", "inject_key", "load_binding"]
 
