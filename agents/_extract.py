@@ -218,11 +218,20 @@ def find_in_results(param: str, results: list[Any], text: str) -> Any:
     picked by the ordinal the user mentions ("the second flight")."""
     entity = param[:-3] if param.endswith("_id") else None
     index = _ordinal(text)
-    for content in reversed(results):
+    ordered = list(reversed(results))
+    if "from those results" in text.lower():
+        # "the first order from those results": a list of records, not the last single record
+        ordered = [c for c in ordered if _has_records(c)] + [c for c in ordered if not _has_records(c)]
+    for content in ordered:
         value = _search(content, param, entity, index)
         if value is not _MISSING:
             return value
     return _MISSING
+
+
+def _has_records(content: Any) -> bool:
+    return isinstance(content, dict) and any(
+        isinstance(v, list) and v and isinstance(v[0], dict) for v in content.values())
 
 
 def _search(node: Any, param: str, entity: str | None, index: int, container: str = "") -> Any:

@@ -111,9 +111,9 @@ USER_TEMPLATES: dict[str, tuple[str, ...]] = {
         "It's {value}.",
     ),
     "follow_up_update": (
-        "Actually, change the {phrase} to {value} on that {entity}.",
-        "Wait, could you update that {entity}? The {phrase} should be {value}.",
-        "One change: set the {phrase} of the {entity} to {value}.",
+        "Actually, for that {entity}, please {action}: the {phrase} should be {value}.",
+        "Wait, one more thing on that {entity}: {action}, with {phrase} {value}.",
+        "One change to the {entity}: {action}. Set the {phrase} to {value}.",
     ),
     "follow_up_requery": (
         "What about the {what} with {phrase} {value} instead?",

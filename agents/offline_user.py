@@ -123,7 +123,7 @@ class OfflineUser:
                 entity = next(iter(step.bindings)).removesuffix("_id").replace("_", " ")
                 template = rng.choice(USER_TEMPLATES["follow_up_update"])
                 return template.format(phrase=param_phrase(param), value=format_value(value, phrases),
-                                       entity=entity)
+                                       entity=entity, action=action_phrase(tool, rng.randrange(2)))
             template = rng.choice(USER_TEMPLATES["follow_up_requery"])
             what = " ".join(tool.name.split("_")[1:]).replace("_", " ") or tool.name
             return template.format(phrase=param_phrase(param), value=format_value(value, phrases), what=what)
