@@ -33,6 +33,10 @@ from toolweave.simulate import Simulator
 __all__ = ["RunError", "RunResult", "run_batch", "write_json_atomic"]
 
 
+#: seconds between durability points (fsync + progress record); a crash loses at most this much work
+SYNC_EVERY = 0.25
+
+
 class RunError(RuntimeError):
     """The run cannot start (e.g. the output directory holds another run)."""
 
@@ -124,6 +128,18 @@ async def run_batch(
             })
 
         record_progress(start_index)
+        last_sync = time.perf_counter()
+
+        def sync(next_index: int) -> None:
+            # lines reach the disk before the progress record that counts them
+            nonlocal last_sync
+            acc_fh.flush()
+            rej_fh.flush()
+            os.fsync(acc_fh.fileno())
+            os.fsync(rej_fh.fileno())
+            record_progress(next_index)
+            last_sync = time.perf_counter()
+
         pending: dict[int, Outcome] = {}
         next_write = start_index
         async for outcome in executor.outcomes(range(start_index, n), seed):
@@ -145,12 +161,9 @@ async def run_batch(
                 wrote = True
                 if on_result is not None:
                     on_result(o)
-            if wrote:
-                acc_fh.flush()
-                rej_fh.flush()
-                os.fsync(acc_fh.fileno())
-                os.fsync(rej_fh.fileno())
-                record_progress(next_write)
+            if wrote and time.perf_counter() - last_sync >= SYNC_EVERY:
+                sync(next_write)
+        sync(next_write)
     finally:
         acc_fh.close()
         rej_fh.close()
