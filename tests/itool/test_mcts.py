@@ -59,7 +59,7 @@ def _verdict(dialogue: Dialogue, index: int, action: Message) -> bool:
 def test_pairs_prefer_the_verified_gold_step(travel: list[Dialogue]) -> None:
     dialogues = travel[:2]
     result = asyncio.run(run_mcts(dialogues, MCTSConfig(seed=5)))
-    assert result.pairs and result.stats["kept"] == len(result.pairs)
+    assert result.pairs and result.stats["kept"] == len(result.pairs) and result.stats["not_replayable"] == 0
     by_id = {d.id: d for d in dialogues}
     depths = set()
     for pair in result.pairs:

@@ -133,3 +133,16 @@ def test_offline_iteration_without_deficiencies_skips_training(travel_file: Path
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert summary["before"]["accuracy"] == summary["after"]["accuracy"] == 1.0
     assert summary["train"]["skipped"] == "no preference pairs" and summary["mcts"]["kept"] == 0
+
+
+def test_offline_iteration_mines_by_perplexity(travel_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    with LogprobServer() as server:
+        result = runner.invoke(cli_app(), ["itool", str(travel_file), "--model", "offline", "-o", str(out),
+                                           "--nll", f"openai:scorer@{server.url}", "--depth", "1"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["mine"]["nll_scored"] and summary["mine"]["failed_steps"] == 0
+    assert summary["mine"]["high_nll_steps"] == summary["mcts"]["trees"] > 0  # one tree per mined step
+    assert summary["mcts"]["kept"] > 0 and summary["train"]["skipped"] == "no --train-cmd"
+    assert summary["before"]["mean_nll"] > 0 and summary["before"]["nll_model"].startswith("openai:scorer@")

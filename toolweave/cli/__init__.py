@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from toolweave.cli import data, env, graph, pool, quality, run, scenario, viewer
+from toolweave.cli import data, env, graph, itool, pool, quality, run, scenario, viewer
 
 app = typer.Typer(
     name="toolweave",
@@ -15,7 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (run, viewer, scenario, env, pool, graph, quality, data):
+for _module in (run, viewer, scenario, env, pool, graph, quality, data, itool):
     _module.register(app)
 
 

@@ -199,19 +199,21 @@ def itool_cmd(
         help="Trainer command; {pairs}, {out}, {data} are replaced (pairs appended when absent).")] = None,
     after_model: Annotated[str | None, typer.Option(
         help="Policy evaluated after training (default: --model, e.g. a server that reloads).")] = None,
-    top: Annotated[float, typer.Option(min=0.0, max=1.0, help="Fraction of steps kept by NLL.")] = 0.3,
-    iterations: Annotated[int, typer.Option(min=1)] = 5,
-    depth: Annotated[int, typer.Option(min=1)] = 3,
-    seed: Annotated[int, typer.Option()] = 0,
-    samples: Annotated[int, typer.Option(min=0)] = 3,
-    temperature: Annotated[float, typer.Option(min=0.0)] = 1.0,
-    concurrency: Annotated[int, typer.Option(min=1)] = 4,
+    nll: Annotated[str | None, typer.Option(
+        help="Score the gold steps' NLL before training (openai:MODEL@URL or hf:PATH) to mine by perplexity.")] = None,
+    top: Annotated[float, typer.Option(min=0.0, max=1.0, help="Fraction of steps kept by NLL, per step type.")] = 0.3,
+    iterations: Annotated[int, typer.Option(min=1, help="MCTS iterations per tree.")] = 5,
+    depth: Annotated[int, typer.Option(min=1, help="Assistant steps below an MCTS root.")] = 3,
+    seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,
+    samples: Annotated[int, typer.Option(min=0, help="Policy samples per MCTS node.")] = 3,
+    temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature of the policy.")] = 1.0,
+    concurrency: Annotated[int, typer.Option(min=1, help="Model requests at once.")] = 4,
 ) -> None:
     """One iTool iteration: eval → mine → mcts → train (when configured) → eval again."""
     from toolweave.itool import IterationConfig, run_iteration
     from toolweave.itool._tables import comparison_table
 
-    cfg = IterationConfig(model=model, after_model=after_model, train_cmd=train_cmd, top=top, samples=samples,
+    cfg = IterationConfig(model=model, after_model=after_model, train_cmd=train_cmd, nll=nll, top=top, samples=samples,
                           temperature=temperature, concurrency=concurrency,
                           mcts=_mcts_config(iterations, depth, seed, 0.1, 0.95, -0.3))
     stage: Callable[[str], None] = lambda name: err_console.print(f"[bold]·[/] {name}")  # noqa: E731

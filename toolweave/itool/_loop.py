@@ -30,6 +30,7 @@ from toolweave.itool._eval import evaluate, write_eval
 from toolweave.itool._io import dialogue_lines, json_text, load_dialogues
 from toolweave.itool._mcts import MCTSConfig, run_mcts
 from toolweave.itool._mine import mine
+from toolweave.itool._nll import make_nll_scorer
 from toolweave.itool._policy import make_policy
 
 __all__ = ["IterationConfig", "TrainError", "run_iteration", "train_command"]
@@ -49,6 +50,9 @@ class IterationConfig:
     samples: int = 3
     temperature: float = 1.0
     concurrency: int = 4
+    #: score the gold steps' NLL before training (``openai:MODEL@URL`` or ``hf:PATH``) so that
+    #: mining also keeps the top ``top`` fraction by perplexity
+    nll: str | None = None
 
 
 def train_command(template: str, *, pairs: Path, out: Path, data: Path) -> list[str]:
@@ -74,13 +78,18 @@ def _delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float | N
 
 
 async def _evaluate(spec: str, dialogues: list[Any], levels: dict[str, str], cfg: IterationConfig,
-                    out: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+                    out: Path, nll: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     policy = make_policy(spec)
+    scorer = make_nll_scorer(nll) if nll else None
     try:
-        result = await evaluate(dialogues, policy, levels=levels, seed=cfg.mcts.seed, concurrency=cfg.concurrency)
+        result = await evaluate(dialogues, policy, levels=levels, seed=cfg.mcts.seed, concurrency=cfg.concurrency,
+                                nll=scorer)
     finally:
         await policy.close()
-    return write_eval(result, out), [asdict(s) for s in result.steps]
+        close = getattr(scorer, "close", None)
+        if callable(close):
+            close()
+    return write_eval(result, out, {"nll_model": nll}), [asdict(s) for s in result.steps]
 
 
 async def run_iteration(data: Path, out_dir: Path, cfg: IterationConfig,
@@ -95,7 +104,7 @@ async def run_iteration(data: Path, out_dir: Path, cfg: IterationConfig,
     levels = difficulty_levels(dialogues)
     out_dir.mkdir(parents=True, exist_ok=True)
     stage("eval (before)")
-    before, steps = await _evaluate(cfg.model, dialogues, levels, cfg, out_dir / "eval_before")
+    before, steps = await _evaluate(cfg.model, dialogues, levels, cfg, out_dir / "eval_before", cfg.nll)
     stage("mine")
     mined = mine(dialogues, steps, top=cfg.top)
     atomic_write_text(out_dir / "deficient.jsonl", dialogue_lines(mined.dialogues))

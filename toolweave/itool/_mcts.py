@@ -225,10 +225,12 @@ async def run_mcts(dialogues: list[Dialogue], cfg: MCTSConfig, *, policy: Policy
     verifier = RuleVerifier()
     pairs: list[dict[str, Any]] = []
     seen: set[str] = set()
-    stats: dict[str, Any] = {"dialogues": len(dialogues), "trees": 0, "nodes": 0, "sibling_sets": 0,
+    stats: dict[str, Any] = {"dialogues": len(dialogues), "not_replayable": 0, "trees": 0, "nodes": 0,
+                             "sibling_sets": 0,
                              "kept": 0, "dropped": {"gap": 0, "overlap": 0, "chosen_value": 0, "duplicate": 0}}
     for d in dialogues:
         replay = replay_env(d)
+        stats["not_replayable"] += int(not replay.reproduces)  # its recorded results may differ from the env's
         for root_index in tree_roots(d, cfg.depth):
             tree = StepTree(d, root_index, cfg, policy=policy, replay=replay, verifier=verifier)
             root = await tree.run()

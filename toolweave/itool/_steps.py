@@ -131,7 +131,12 @@ def _envs(dialogue: Dialogue) -> list[tuple[ToolEnvironment, dict[str, Any]]]:
         _CACHE.move_to_end(key)
         return hit
     built = []
-    for settings, bindings in _candidates(dialogue.scenario):
+    candidates = list(_candidates(dialogue.scenario))
+    recorded = dialogue.settings
+    if recorded.get("env") is not None:
+        # the dialogue says what it ran under: try that first
+        candidates.insert(0, (EnvSettings.model_validate(recorded["env"]), dict(recorded.get("bindings") or {})))
+    for settings, bindings in candidates:
         env = ToolEnvironment(dialogue.tools, settings, bindings=bindings or None)
         built.append((env, {"env": settings.model_dump(mode="json"), "bindings": bindings}))
     _CACHE[key] = built

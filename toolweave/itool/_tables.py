@@ -67,7 +67,7 @@ def mcts_table(stats: dict[str, Any]) -> Table:
     table = Table(title="MCTS preference pairs", title_justify="left")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    for key in ("dialogues", "trees", "nodes", "sibling_sets", "kept"):
+    for key in ("dialogues", "not_replayable", "trees", "nodes", "sibling_sets", "kept"):
         table.add_row(key.replace("_", " "), str(stats[key]))
     for why, count in stats["dropped"].items():
         table.add_row(f"dropped: {why.replace('_', ' ')}", str(count))

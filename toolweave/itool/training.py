@@ -110,12 +110,12 @@ def build_tokenizer(texts: Iterable[str], *, vocab_size: int = 4000) -> Any:
 
 
 def tiny_model(tokenizer: Any, *, arch: str = "qwen2", seed: int = 0) -> Any:
-    """A randomly initialised 2-layer causal LM (hidden 64) for ``tokenizer``'s vocabulary."""
+    """A randomly initialised 2-layer causal LM (hidden 96) for ``tokenizer``'s vocabulary."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
     torch.manual_seed(seed)
-    common = {"vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 256, "num_hidden_layers": 2,
+    common = {"vocab_size": len(tokenizer), "hidden_size": 96, "intermediate_size": 256, "num_hidden_layers": 2,
               "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 8192,
               "tie_word_embeddings": True, "pad_token_id": tokenizer.pad_token_id,
               "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id}
