@@ -9,9 +9,7 @@ definition problems ToolACE's rule checker cares about (API definition clarity).
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -24,6 +22,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from pydantic import ValidationError
 
+from toolweave.files import atomic_write_text
 from toolweave.schema import ToolSpec, canonical_json
 
 __all__ = [
@@ -150,20 +149,6 @@ def pool_to_jsonl(tools: Iterable[ToolSpec]) -> str:
     """The JSONL text of a pool (fields in model order, property order kept)."""
     lines = [json.dumps(t.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")) for t in tools]
     return "".join(line + "\n" for line in lines)
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_pool(tools: Iterable[ToolSpec], path: str | Path) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from toolweave.executors import Executor, LocalExecutor, Outcome
+from toolweave.files import atomic_write_json
 from toolweave.simulate import Simulator
 
 __all__ = ["RunError", "RunResult", "run_batch", "write_json_atomic"]
@@ -53,13 +54,7 @@ class RunResult:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, sort_keys=True, ensure_ascii=False)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    atomic_write_json(path, data)
 
 
 def _versions() -> dict[str, str]:

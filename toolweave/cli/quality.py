@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from toolweave.cli._common import fail, parse_assignments
+from toolweave.files import atomic_write_text
 
 console = Console()
 
@@ -64,9 +64,7 @@ def report(
     if rep["relevance"]:
         console.print(_kv_table("Graph relevance of tool sets", rep["relevance"]))
     target = html or run_dir / "report.html"
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(report_html(rep), encoding="utf-8")
-    os.replace(tmp, target)
+    atomic_write_text(target, report_html(rep))
     console.print(f"HTML report → {target}")
     if json_out is not None:
         write_json_atomic(json_out, rep)
@@ -124,9 +122,5 @@ def verify(
     for did, reasons in rejected[:show]:
         console.print(f"[red]✗ {did}[/]: " + "; ".join(reasons[:3]), highlight=False)
     if out is not None:
-        tmp = out.with_name(f".{out.name}.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for r in rows:
-                fh.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
-        os.replace(tmp, out)
+        atomic_write_text(out, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows))
         console.print(f"verdicts → {out}")

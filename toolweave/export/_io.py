@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from toolweave.files import atomic_write_text
 from toolweave.schema import Dialogue, Message, ToolSpec
 
 __all__ = [
@@ -135,22 +136,6 @@ def dumps_line(record: Mapping[str, Any]) -> str:
 def jsonl_text(records: Iterable[Mapping[str, Any]]) -> str:
     """JSON Lines text: one :func:`dumps_line` per record, each ending in a newline."""
     return "".join(dumps_line(r) + "\n" for r in records)
-
-
-def atomic_write_text(path: Path | str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def atomic_write_files(root: Path | str, files: Mapping[str, str]) -> list[Path]:
