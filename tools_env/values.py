@@ -309,7 +309,7 @@ class ValueFactory:
                 if key not in seen:
                     break
             else:
-                if len(out) >= low and i >= len(prefix):
+                if len(out) >= low:  # a shorter array is still valid
                     break
                 raise ValueGenerationError("cannot find enough distinct items for uniqueItems")
             if unique:

@@ -225,6 +225,8 @@ def test_arrays() -> None:
     assert all(len(v) == 4 for v in sample({"type": "array", "minItems": 4, "maxItems": 4}))
     unique = sample({"type": "array", "items": {"enum": [1, 2, 3, 4]}, "minItems": 4, "uniqueItems": True})
     assert all(sorted(v) == [1, 2, 3, 4] for v in unique)
+    blanks = [{"type": "string", "maxLength": 0}] * 2
+    assert sample({"type": "array", "prefixItems": blanks, "uniqueItems": True}, seeds=range(3)) == [[""]] * 3
     pair = [{"type": "string", "format": "date"}, {"type": "integer"}]
     tuples = sample({"type": "array", "prefixItems": pair, "items": False, "minItems": 2})
     assert all(len(v) == 2 and isinstance(v[1], int) for v in tuples)

@@ -107,7 +107,7 @@ def _progress(out: Path) -> int:
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_killed_ray_run_resumes_byte_identical(ray_address: str, tmp_path: Path) -> None:
-    n = 24
+    n = 60
     full = tmp_path / "full"
     _run(full, n)
 

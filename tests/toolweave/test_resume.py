@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 EXE = str(Path(sys.executable).with_name("toolweave"))
-N = 40
+N = 60
 
 
 def _cmd(out: Path, *extra: str) -> list[str]:
