@@ -49,13 +49,22 @@ class OfflinePlanner:
 
     name = "offline-planner"
 
+    def __init__(self) -> None:
+        self._values: ValueFactory | None = None
+
+    def _factory(self) -> ValueFactory:
+        # one Faker-backed factory per planner; every slot value reseeds it, so plans stay deterministic
+        if self._values is None:
+            self._values = ValueFactory(0)
+        return self._values
+
     async def act(self, view: AgentView) -> AgentOutput:
         return AgentOutput(plan=self.plan(view.tools, view.seed, view.context))
 
     # -------------------------------------------------------------------------------
     def plan(self, tools: list[ToolSpec], seed: int, context: dict[str, Any]) -> Plan:
         rng = random.Random(seed)
-        values = ValueFactory(derive_seed(seed, "slots"))
+        values = self._factory()
         settings = context.get("plan", {})
         lo, hi = int(settings.get("min_steps", 3)), int(settings.get("max_steps", 5))
         mix = {k: float(v) for k, v in settings.get("mix", {"single": 1.0}).items() if float(v) > 0}
