@@ -80,7 +80,7 @@ class OfflineAssistant:
         request, asked = text, None
         prev = msgs[users[-1] - 1] if users[-1] > 0 else None
         if (prev is not None and prev.role == "assistant" and not prev.tool_calls and len(users) > 1
-                and (prev.content or "").rstrip().endswith("?") and prev.content.startswith(_ASK_PREFIXES)):
+                and (prev.content or "").rstrip().endswith("?") and (prev.content or "").startswith(_ASK_PREFIXES)):
             request = msgs[users[-2]].content or ""
             asked = prev.content
         results = [m.result.content for m in msgs if m.role == "tool" and m.result is not None and m.result.ok]

@@ -184,7 +184,8 @@ class OfflinePlanner:
                       "fails with a transient error and the assistant recovers",
                       "clarification": f"ask to {tool.name} but leave out {withhold[0] if withhold else ''}; "
                       "answer when asked"}[kind]
-            return PlanStep(index=i, kind=kind, intent=intent, tools=[tool.name], slots=slots, withhold=withhold)
+            return PlanStep(index=i, kind=kind, intent=intent, tools=[tool.name], slots=slots,  # type: ignore[arg-type]
+                            withhold=withhold)
         if kind == "parallel":
             tool = rng.choice(option)
             others = [t for t in option if t.name != tool.name]

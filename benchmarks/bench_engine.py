@@ -38,12 +38,13 @@ ex = LocalExecutor(sim, conc) if workers == 0 else ProcessExecutor(
 t0 = time.perf_counter()
 res = asyncio.run(run_batch(sim, n=n, seed=1, out_dir=out, executor=ex, overwrite=True))
 dt = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before reading the output back
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 turns = 0
 for name in ("accepted.jsonl", "rejected.jsonl"):
-    for line in (out / name).read_text().splitlines():
-        turns += json.loads(line)["stats"]["user_turns"]
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    with open(out / name) as fh:
+        for line in fh:
+            turns += json.loads(line)["stats"]["user_turns"]
 print(json.dumps({"seconds": dt, "turns": turns, "accepted": res.accepted, "peak_mb": peak, "children_mb": kids}))
 """
 

@@ -146,7 +146,7 @@ def expand_tool_pairs(
     _expand_small(ptr, tool, param, a[~big], b[~big], sim[~big], acc)
     if top_k is not None:
         for i in np.flatnonzero(big):
-            sa, sb, w = int(a[i]), int(b[i]), float(sim[i])
+            sa, sb, weight = int(a[i]), int(b[i]), float(sim[i])
             ta, pa = tool[ptr[sa] : ptr[sa + 1]], param[ptr[sa] : ptr[sa + 1]]
             tb, pb = tool[ptr[sb] : ptr[sb + 1]], param[ptr[sb] : ptr[sb + 1]]
             views = [(ta, pa, tb, pb)] if sa == sb else [(ta, pa, tb, pb), (tb, pb, ta, pa)]
@@ -156,7 +156,7 @@ def expand_tool_pairs(
                 acc.add(
                     r,
                     c,
-                    np.full(len(r), w, dtype=np.float32),
+                    np.full(len(r), weight, dtype=np.float32),
                     np.full(len(r), first),
                     np.full(len(r), second),
                 )

@@ -61,7 +61,8 @@ def _row_top(block: np.ndarray, threshold: float, k: int | None) -> tuple[np.nda
         vals = np.take_along_axis(block, idx, axis=1)
         r, j = np.nonzero(vals > threshold)
         return r, idx[r, j]
-    return np.nonzero(block > threshold)
+    rows, cols = np.nonzero(block > threshold)
+    return rows, cols
 
 
 def _exact(emb: np.ndarray, threshold: float, k: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -109,7 +109,7 @@ class LexicalBackend:
 
     def _features(self, text: str) -> tuple[list[str], list[str]]:
         words = [w for w in split_identifiers(text) if w not in _STOP]
-        chars = []
+        chars: list[str] = []
         for word in words:
             padded = f"<{word}>"
             for n in self.ngrams:

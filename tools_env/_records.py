@@ -39,7 +39,7 @@ class RecordOps:
         self.prefixes: dict[str, str] = {}
         for entity in sorted(entities or set()):
             self.prefixes[entity] = _prefix(entity, set(self.prefixes.values()))
-        self._validators: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+        self._validators: dict[tuple[int, tuple[str, ...]], tuple[dict[str, Any], Draft202012Validator]] = {}
 
     # -- validation (cached per schema location) -----------------------------------------
     def _validator(self, root: dict[str, Any], path: tuple[str, ...], schema: dict[str, Any]) -> Draft202012Validator:

@@ -43,7 +43,7 @@ def _from_openai(data: dict[str, Any], where: str, index: int) -> Dialogue:
             tools.append(ToolSpec.from_openai(t))
         except (KeyError, TypeError, ValidationError) as exc:
             raise DatasetError(f"{where}: tools[{i}]: expected an OpenAI function tool: {exc}") from exc
-    messages = []
+    messages: list[Message] = []
     for i, m in enumerate(data.get("messages") or []):
         if not isinstance(m, dict) or m.get("role") not in ("system", "user", "assistant", "tool"):
             raise DatasetError(f"{where}: messages[{i}].role: expected system, user, assistant or tool")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,7 +24,7 @@ def register(app: typer.Typer) -> None:
     app.command("report")(report)
 
 
-def _kv_table(title: str, rows: dict[str, object]) -> Table:
+def _kv_table(title: str, rows: Mapping[str, Any]) -> Table:
     t = Table(title=title, show_header=False)
     t.add_column("what", style="bold")
     t.add_column("value")
