@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 
 from toolweave.agents import Agent, AgentError, AgentView
-from toolweave.schema import Message, Plan, ToolResult, ToolSpec, Verdict, derive_seed
+from toolweave.schema import Message, Plan, ToolResult, ToolSpec, Verdict, canonical_json, derive_seed
 from toolweave.tools_env.env import ToolEnvironment, inject_key
 from toolweave.tools_env.world import World
 
@@ -151,6 +151,14 @@ def route_after_verifier(state: DialogueState) -> str:
     return "user"
 
 
+def _action(msg: Message) -> Any:
+    """What an assistant message does, for comparing samples: its calls (name and
+    arguments, in order) or, without calls, that it answers in text."""
+    if msg.tool_calls:
+        return [(c.name, canonical_json(c.arguments)) for c in msg.tool_calls]
+    return "text"
+
+
 def _usage(role: str, usage: dict[str, int]) -> list[dict[str, Any]]:
     return [{"role": role, **usage}] if usage else []
 
@@ -165,6 +173,7 @@ def build_dialogue_graph(
     interrupt_before: list[str] | None = None,
     routes: Mapping[str, Callable[[DialogueState], str]] | None = None,
     llm_tools: list[str] | None = None,
+    consistency_samples: int = 1,
 ) -> Any:
     """A compiled LangGraph graph simulating one dialogue.
 
@@ -260,12 +269,27 @@ def build_dialogue_graph(
                if m.role == "assistant"][:1]
         if not new:
             return {**update, "ended": "assistant returned no message"}
+        usage = _usage("assistant", out.usage)
+        if consistency_samples > 1:
+            # ToolACE: keep an action only when repeated generations agree
+            for k in range(1, consistency_samples):
+                seed = derive_seed(state["seed"], "assistant", len(msgs), state.get("attempt", 0), "sample", k)
+                try:
+                    again = await agents["assistant"].act(view(state, "assistant", messages=msgs).model_copy(
+                        update={"seed": seed}))
+                except AgentError as exc:
+                    return {**update, "ended": f"assistant agent failed: {exc}"}
+                usage += _usage("assistant", again.usage)
+                other = next((m for m in again.messages if m.role == "assistant"), None)
+                if other is None or _action(other) != _action(new[0]):
+                    return {**update, "usage": usage, "ended": "inconsistent generations: "
+                            f"{consistency_samples} samples of the assistant's action disagree"}
         appended = new
         if isinstance(update.get("messages"), dict):
             update["messages"]["append"] = appended
         else:
             update["messages"] = appended
-        update["usage"] = _usage("assistant", out.usage)
+        update["usage"] = usage
         return update
 
     simulated = set(llm_tools or [])

@@ -103,6 +103,9 @@ class VerifySettings(_Strict):
     disable: list[str] = Field(default_factory=list)
     #: assistant turns that fail the turn checks are regenerated up to this many times
     max_regenerations: int = Field(default=1, ge=0, le=10)
+    #: ask the assistant this many times per action and keep the action only when all samples
+    #: agree (same calls and arguments, or all answer in text); 1 turns the check off
+    consistency_samples: int = Field(default=1, ge=1, le=10)
     #: longest assistant reply accepted (characters)
     max_reply_chars: int = Field(default=2000, ge=50)
 

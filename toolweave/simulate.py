@@ -68,7 +68,8 @@ class Simulator:
         env = ToolEnvironment(tools, w.env, bindings=w.bindings or None)
         graph = build_dialogue_graph(self.agents, env, checkpointer=checkpointer, max_turns=self.scenario.max_turns,
                                      max_regenerations=self.scenario.verify.max_regenerations,
-                                     interrupt_before=interrupt_before, llm_tools=w.llm_tools)
+                                     interrupt_before=interrupt_before, llm_tools=w.llm_tools,
+                                     consistency_samples=self.scenario.verify.consistency_samples)
         if checkpointer is None and interrupt_before is None:
             self._graphs[key] = (env, graph)
             if len(self._graphs) > 256:
