@@ -9,7 +9,7 @@ from typing import Any
 
 from toolweave.agents._protocol import Agent
 
-__all__ = ["MODEL_ROLES", "ModelSetupError", "build_model_agents", "model_configs"]
+__all__ = ["MODEL_ROLES", "ModelSetupError", "build_model_agents", "model_configs", "text_completer"]
 
 #: roles a model can back; "tool" is the LLM tool simulator, "verifier" the model judges
 MODEL_ROLES = ("planner", "user", "assistant", "tool", "verifier")
@@ -61,3 +61,25 @@ def build_model_agents(models: Mapping[str, Any], *, cache_path: Path | None,
         agent = LLM_AGENTS[role].from_config(cfg, cache_path=cache_path)
         built[role] = DualLayerVerifier(judges=agent) if role == "verifier" else agent  # type: ignore[assignment]
     return built
+
+
+def text_completer(model: Any, *, cache_path: Path | None = None) -> Any:
+    """``async (prompt) -> text`` on a configured model (cache, retries and limits included),
+    for model-backed steps outside the dialogue graph such as pool evolution. A request that
+    still fails after the retries answers ``""``, which the caller rejects like any unusable
+    answer."""
+    from autogen_core.models import UserMessage
+
+    from toolweave.agents._models import make_client
+
+    cfg = model_configs({"assistant": model})["assistant"]
+    client = make_client(cfg, cache_path=cache_path)
+
+    async def complete(prompt: str) -> str:
+        try:
+            result = await client.create([UserMessage(content=prompt, source="user")])
+        except Exception:  # a failed request is one rejected candidate, not a failed run
+            return ""
+        return result.content if isinstance(result.content, str) else ""
+
+    return complete

@@ -128,12 +128,27 @@ def evolve_command(
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same APIs."),
     include_original: bool = typer.Option(False, "--include-original", help="Write the input tools too."),
     max_generation: int = typer.Option(2, "--max-generation", min=1, help="How often an API may evolve."),
+    model: str | None = typer.Option(None, "--model", help="Write new APIs with a model: openai:MODEL@BASE_URL "
+                                     "(validated like the offline ones); without it the offline operators run."),
+    cache: Path = typer.Option(Path(".toolweave-cache/llm.sqlite"), "--cache", help="SQLite cache of model requests."),
 ) -> None:
     """Evolve new APIs from a pool (ToolACE self-evolution: speciation, adaptation, evolution)."""
     tools = _load(pool)
     if not tools:
         fail(escape(f"{pool}: the pool is empty (expected at least one tool to evolve from)"))
-    result = evolve_pool(tools, n, seed=seed, max_generation=max_generation)
+    if model is None:
+        result = evolve_pool(tools, n, seed=seed, max_generation=max_generation)
+    else:
+        import asyncio
+
+        from toolweave.agents.factory import ModelSetupError, text_completer
+        from toolweave.tools_env.evolve import aevolve_pool
+
+        try:
+            llm = text_completer(model, cache_path=cache)
+        except ModelSetupError as exc:
+            fail(escape(str(exc).replace("models.assistant", "--model")))
+        result = asyncio.run(aevolve_pool(tools, n, seed=seed, llm=llm, max_generation=max_generation))
     _save([*tools, *result.tools] if include_original else result.tools, output)
     render_evolution(result, console)
     if result.exhausted:
