@@ -99,6 +99,9 @@ def eval_cmd(
     curriculum_dir: Annotated[Path | None, typer.Option(
         "--curriculum", help="A curriculum output directory whose levels to use (default: scored now).")] = None,
     cache: Annotated[Path | None, typer.Option(help="SQLite cache of model answers.")] = None,
+    executor: Annotated[str, typer.Option(help="local, or ray to spread the dialogues over Ray tasks.")] = "local",
+    workers: Annotated[int, typer.Option(min=1, help="CPUs of a local Ray (with --executor ray).")] = 2,
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (default: a local Ray).")] = None,
 ) -> None:
     """Evaluate a policy step by step (BFCL-style AST, relevance/irrelevance) and by final world state."""
     from toolweave.itool import evaluate, make_nll_scorer, make_policy, write_eval
@@ -117,7 +120,19 @@ def eval_cmd(
             finally:
                 await policy.close()
 
-        result = asyncio.run(go())
+        if executor == "ray":
+            try:
+                from toolweave.itool._distributed import evaluate_on_ray
+            except ImportError as exc:
+                fail(f"--executor ray needs Ray: pip install 'toolweave[ray]' ({exc})")
+            asyncio.run(policy.close())
+            result = evaluate_on_ray(dialogues, model, seed=seed, concurrency=concurrency, levels=levels,
+                                     cache=str(cache) if cache else None, nll=nll, workers=workers,
+                                     address=ray_address)
+        elif executor == "local":
+            result = asyncio.run(go())
+        else:
+            fail(f"--executor {executor!r}: expected local or ray")
         summary = write_eval(result, out, {"data": str(data), "nll_model": nll})
     console.print(eval_tables(summary))
     console.print(f"→ {out}/ (steps.jsonl, dialogues.jsonl, summary.json)")
