@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "agents")
 from scripted_server import Reply, ScriptedOpenAIServer  # noqa: E402
 
 from toolweave.agents import AgentView, OfflineAssistant  # noqa: E402
-from toolweave.dataset import read_any  # noqa: E402
+from toolweave.dataset import from_openai_record  # noqa: E402
 from toolweave.runner import run_batch  # noqa: E402
 from toolweave.scenarios import load_scenario  # noqa: E402
 from toolweave.simulate import Simulator  # noqa: E402
@@ -33,9 +32,7 @@ from toolweave.simulate import Simulator  # noqa: E402
 
 def policy(latency: float) -> Any:
     def answer(body: dict[str, Any]) -> Reply:
-        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as fh:
-            fh.write(json.dumps({"messages": body["messages"], "tools": body.get("tools", [])}) + "\n")
-        d = next(read_any(Path(fh.name)))
+        d = from_openai_record({"messages": body["messages"], "tools": body.get("tools", [])})
         out = asyncio.run(OfflineAssistant().act(AgentView(role="assistant", seed=len(body["messages"]),
                                                             tools=d.tools, messages=d.messages)))
         msg = out.messages[0]

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from toolweave.schema import Dialogue, Message, Plan, ToolCall, ToolResult, ToolSpec, Verdict
 
-__all__ = ["DatasetError", "read_any", "read_dialogues"]
+__all__ = ["DatasetError", "from_openai_record", "read_any", "read_dialogues"]
 
 
 class DatasetError(ValueError):
@@ -77,6 +77,11 @@ def _from_openai(data: dict[str, Any], where: str, index: int) -> Dialogue:
     return Dialogue(id=str(data.get("id", f"openai-{index:06d}")), scenario="external", index=index, seed=0,
                     tools=tools, plan=Plan(), messages=messages, verdict=Verdict(accepted=True),
                     stats={"ended": "plan_complete"})
+
+
+def from_openai_record(data: dict[str, Any], *, where: str = "<record>", index: int = 0) -> Dialogue:
+    """One OpenAI chat-format record (``messages`` + ``tools``) as a Dialogue."""
+    return _from_openai(data, where, index)
 
 
 def read_any(path: Path) -> Iterator[Dialogue]:

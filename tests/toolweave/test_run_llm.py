@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from toolweave.agents import AgentView
 from toolweave.agents.offline import OfflineAssistant
 from toolweave.cli import app
-from toolweave.dataset import read_any
+from toolweave.dataset import from_openai_record
 
 AGENTS_TESTS = Path(__file__).parents[1] / "agents"
 runner = CliRunner()
@@ -25,21 +25,13 @@ def _policy(body: dict[str, Any]) -> Any:
     """A scripted model: the offline assistant answering the request's conversation."""
     from scripted_server import Reply
 
-    d = _parse({"messages": body["messages"], "tools": body.get("tools", [])})[0]
+    d = from_openai_record({"messages": body["messages"], "tools": body.get("tools", [])})
     out = asyncio.run(OfflineAssistant().act(AgentView(role="assistant", seed=len(body["messages"]),
                                                         tools=d.tools, messages=d.messages)))
     msg = out.messages[0]
     if msg.tool_calls:
         return Reply(calls=[(c.name, c.arguments) for c in msg.tool_calls], prompt_tokens=120)
     return Reply(content=msg.content, prompt_tokens=100)
-
-
-def _parse(record: dict[str, Any]) -> Any:
-    import tempfile
-
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as fh:
-        fh.write(json.dumps(record) + "\n")
-    return list(read_any(Path(fh.name)))
 
 
 @pytest.fixture()
