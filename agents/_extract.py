@@ -46,7 +46,7 @@ def _signature(tool_json: str) -> tuple[frozenset[str], frozenset[str], tuple[st
 
 
 def signature(tool: ToolSpec) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-    return _signature(canonical_json(tool.model_dump(mode="json")))
+    return _signature(tool.key())
 
 
 def score_tool(text: str, tool: ToolSpec) -> float:

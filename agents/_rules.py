@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from toolweave.schema import CheckResult, Message, Plan, ToolSpec, canonical_json
+from toolweave.schema import CheckResult, Message, Plan, ToolSpec
 from toolweave.tools_env.env import ToolEnvironment
 from toolweave.tools_env.world import World
 
@@ -77,7 +77,7 @@ def _definition_problems(tool_json: str) -> tuple[str, ...]:
 def api_definition(ctx: RuleContext) -> list[CheckResult]:
     """API definition clarity (ToolACE): valid JSON Schemas, described, required ⊆ properties."""
     out = [_fail("api_definition", p) for _, tool in sorted(ctx.tools.items())
-           for p in _definition_problems(canonical_json(tool.model_dump(mode="json")))]
+           for p in _definition_problems(tool.key())]
     return out or _ok("api_definition")
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from toolweave.schema import ToolSpec, canonical_json
+from toolweave.schema import ToolSpec
 from toolweave.tools_env.flow import normalize_name
 
 __all__ = ["OpKind", "ToolProfile", "profile_tool", "singular", "split_words"]
@@ -167,7 +167,7 @@ def _profile_cached(key: str) -> ToolProfile:
 
 def profile_tool(tool: ToolSpec) -> ToolProfile:
     """The (cached) profile of one tool."""
-    return _profile_cached(canonical_json(tool.model_dump(mode="json")))
+    return _profile_cached(tool.key())
 
 
 def _infer(tool: ToolSpec) -> ToolProfile:

@@ -98,6 +98,18 @@ class ToolSpec(_Strict):
             "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
         }
 
+    def key(self) -> str:
+        """Canonical JSON of the whole tool: a cache key for per-tool analysis. Computed
+        once per object (tools are treated as immutable once in use)."""
+        cached = _TOOL_KEYS.get(id(self))
+        if cached is not None and cached[0] is self:
+            return cached[1]
+        text = canonical_json(self.model_dump(mode="json"))
+        if len(_TOOL_KEYS) > 65536:
+            _TOOL_KEYS.clear()
+        _TOOL_KEYS[id(self)] = (self, text)
+        return text
+
     @classmethod
     def from_openai(cls, data: dict[str, Any], **extra: Any) -> ToolSpec:
         fn = data.get("function", data)
@@ -107,6 +119,9 @@ class ToolSpec(_Strict):
             parameters=fn.get("parameters") or {"type": "object", "properties": {}},
             **extra,
         )
+
+
+_TOOL_KEYS: dict[int, tuple[ToolSpec, str]] = {}
 
 
 class ToolCall(_Strict):
