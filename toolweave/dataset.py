@@ -19,19 +19,29 @@ class DatasetError(ValueError):
     """A dialogue file is missing or has a bad line."""
 
 
-def read_dialogues(path: Path) -> Iterator[Dialogue]:
+def _lines(path: Path) -> Iterator[tuple[str, int, str]]:
+    """``(FILE:LINE, line number, text)`` of every non-blank line."""
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield Dialogue.model_validate_json(line)
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                loc = ".".join(str(p) for p in err["loc"]) or "(line)"
-                raise DatasetError(f"{path}:{lineno}: {loc}: {err['msg']}") from exc
+            if line.strip():
+                yield f"{path}:{lineno}", lineno, line
+
+
+def _dialogue(data: str | dict[str, Any], where: str) -> Dialogue:
+    """A validated Dialogue from a JSON line or its parsed data; errors name the field."""
+    try:
+        return Dialogue.model_validate_json(data) if isinstance(data, str) else Dialogue.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "(line)"
+        raise DatasetError(f"{where}: {loc}: {err['msg']}") from exc
+
+
+def read_dialogues(path: Path) -> Iterator[Dialogue]:
+    for where, _, line in _lines(path):
+        yield _dialogue(line, where)
 
 
 def _from_openai(data: dict[str, Any], where: str, index: int) -> Dialogue:
@@ -86,27 +96,16 @@ def from_openai_record(data: dict[str, Any], *, where: str = "<record>", index: 
 
 def read_any(path: Path) -> Iterator[Dialogue]:
     """Dialogues from a file of toolweave records or OpenAI chat-format lines (mixed is fine)."""
-    if not path.is_file():
-        raise DatasetError(f"{path}: no such file")
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DatasetError(f"{where}: invalid JSON: {exc.msg} (column {exc.colno})") from exc
-            if not isinstance(data, dict):
-                raise DatasetError(f"{where}: expected a JSON object per line")
-            if "plan" in data and "verdict" in data:
-                try:
-                    yield Dialogue.model_validate(data)
-                except ValidationError as exc:
-                    err = exc.errors()[0]
-                    loc = ".".join(str(p) for p in err["loc"]) or "(line)"
-                    raise DatasetError(f"{where}: {loc}: {err['msg']}") from exc
-            elif "messages" in data:
-                yield _from_openai(data, where, lineno - 1)
-            else:
-                raise DatasetError(f'{where}: expected a toolweave dialogue or an OpenAI chat record with "messages"')
+    for where, lineno, line in _lines(path):
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{where}: invalid JSON: {exc.msg} (column {exc.colno})") from exc
+        if not isinstance(data, dict):
+            raise DatasetError(f"{where}: expected a JSON object per line")
+        if "plan" in data and "verdict" in data:
+            yield _dialogue(data, where)
+        elif "messages" in data:
+            yield _from_openai(data, where, lineno - 1)
+        else:
+            raise DatasetError(f'{where}: expected a toolweave dialogue or an OpenAI chat record with "messages"')
