@@ -194,15 +194,14 @@ def ray_map(fn: Callable[..., R], items: Sequence[T], *, shared: Sequence[Any] =
         starts = deque(range(0, len(items), chunk))
         results: dict[int, list[R]] = {}
         running: dict[ray.ObjectRef, int] = {}
-        try:
-            while starts or running:
-                while starts and len(running) < limit:
-                    s = starts.popleft()
-                    running[task.remote(fn, items[s:s + chunk], *shared_refs)] = s
-                ready, _ = ray.wait(list(running), num_returns=1)
-                for ref in ready:
-                    results[running.pop(ref)] = ray.get(ref)
-        finally:
-            for ref in running:
-                ray.cancel(ref, force=False)
+        # On an error the tasks still in flight (at most ``limit``) are left to finish and
+        # their results dropped: ``ray.cancel`` on a task whose reply is already on its way
+        # can abort the driver (a failed check in Ray's task manager).
+        while starts or running:
+            while starts and len(running) < limit:
+                s = starts.popleft()
+                running[task.remote(fn, items[s:s + chunk], *shared_refs)] = s
+            ready, _ = ray.wait(list(running), num_returns=1)
+            for ref in ready:
+                results[running.pop(ref)] = ray.get(ref)
         return [r for s in sorted(results) for r in results[s]]
