@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolweave.graphs._search import pair_hash, top_k_mask
+from toolweave.graphs._search import descending_key, packed_order, pair_hash, top_k_mask
 
 __all__ = ["expand_tool_pairs"]
 
@@ -57,7 +57,11 @@ class _Accumulator:
             return e, e, np.zeros(0, dtype=np.float32), e, e
         u, v, w, a, b = (np.concatenate(col) for col in zip(*self.parts, strict=True))
         key = u * self.n + v
-        order = np.lexsort((b, a, -w, key))
+        if self.n < 1 << 16:  # the pair index fits 32 bits: pack it with the weight
+            packed = (key.astype(np.uint64) << np.uint64(32)) | descending_key(w)
+            order = packed_order(packed, a, b)
+        else:
+            order = np.lexsort((b, a, -w, key))
         key, u, v, w, a, b = key[order], u[order], v[order], w[order], a[order], b[order]
         first = np.r_[True, key[1:] != key[:-1]]
         u, v, w, a, b = u[first], v[first], w[first], a[first], b[first]
@@ -118,6 +122,57 @@ def _best_partners(
     return np.concatenate(out_r), np.concatenate(out_c)
 
 
+def _expand_big(
+    ptr: np.ndarray,
+    tool: np.ndarray,
+    param: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    sim: np.ndarray,
+    acc: _Accumulator,
+    k: int,
+) -> None:
+    """Large blocks, strongest first, skipping owners whose ``k`` best edges are already found.
+
+    An owner that already has ``k`` distinct edges of a strictly higher weight cannot
+    rank a new edge of this weight among its ``k`` best, so it takes no partners from
+    the block (its edges may still be kept from the partner's side, which is expanded
+    on its own). Counting is exact: pair keys already seen are not counted twice, and
+    a weight's counts take effect only when the next, lower weight begins.
+    """
+    n = acc.n
+    better = np.zeros(n, dtype=np.int64)  # distinct edges at weights above the current one
+    pending = np.zeros(n, dtype=np.int64)
+    seen: set[int] = set()
+    order = np.lexsort((np.arange(len(a)), -sim))
+    current = None
+    for i in order.tolist():
+        sa, sb, weight = int(a[i]), int(b[i]), float(sim[i])
+        if weight != current:
+            better += pending
+            pending[:] = 0
+            current = weight
+        ta, pa = tool[ptr[sa] : ptr[sa + 1]], param[ptr[sa] : ptr[sa + 1]]
+        tb, pb = tool[ptr[sb] : ptr[sb + 1]], param[ptr[sb] : ptr[sb + 1]]
+        views = [(ta, pa, tb, pb)] if sa == sb else [(ta, pa, tb, pb), (tb, pb, ta, pa)]
+        for n_view, (rows, rp, cols, cp) in enumerate(views):
+            open_rows = better[rows] < k
+            if not open_rows.any():
+                continue
+            r, c = _best_partners(rows[open_rows], rp[open_rows], cols, cp, k)
+            if not len(r):
+                continue
+            # a pair can come twice in one block (as t -> j and j -> t); count it once
+            keys, first_at = np.unique(np.minimum(r, c) * n + np.maximum(r, c), return_index=True)
+            fresh = np.fromiter((key not in seen for key in keys.tolist()), dtype=bool, count=len(keys))
+            if fresh.any():
+                seen.update(keys[fresh].tolist())
+                np.add.at(pending, r[first_at[fresh]], 1)
+                np.add.at(pending, c[first_at[fresh]], 1)
+            first, second = (sa, sb) if n_view == 0 else (sb, sa)
+            acc.add(r, c, np.full(len(r), weight, dtype=np.float32), np.full(len(r), first), np.full(len(r), second))
+
+
 def expand_tool_pairs(
     ptr: np.ndarray,
     tool: np.ndarray,
@@ -144,22 +199,8 @@ def expand_tool_pairs(
     size = cnt[a] * cnt[b]
     big = size > 8 * top_k if top_k is not None else np.zeros(len(a), dtype=bool)
     _expand_small(ptr, tool, param, a[~big], b[~big], sim[~big], acc)
-    if top_k is not None:
-        for i in np.flatnonzero(big):
-            sa, sb, weight = int(a[i]), int(b[i]), float(sim[i])
-            ta, pa = tool[ptr[sa] : ptr[sa + 1]], param[ptr[sa] : ptr[sa + 1]]
-            tb, pb = tool[ptr[sb] : ptr[sb + 1]], param[ptr[sb] : ptr[sb + 1]]
-            views = [(ta, pa, tb, pb)] if sa == sb else [(ta, pa, tb, pb), (tb, pb, ta, pa)]
-            for n_view, (rows, rp, cols, cp) in enumerate(views):
-                r, c = _best_partners(rows, rp, cols, cp, top_k)
-                first, second = (sa, sb) if n_view == 0 else (sb, sa)
-                acc.add(
-                    r,
-                    c,
-                    np.full(len(r), weight, dtype=np.float32),
-                    np.full(len(r), first),
-                    np.full(len(r), second),
-                )
+    if top_k is not None and big.any():
+        _expand_big(ptr, tool, param, a[big], b[big], sim[big], acc, top_k)
     u, v, w, sa_out, sb_out = acc.compact()
     order = np.lexsort((v, u))
     return u[order], v[order], w[order], sa_out[order], sb_out[order]
