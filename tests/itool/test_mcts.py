@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from toolweave.itool import (
     Node,
     StepTree,
     assistant_steps,
+    make_policy,
     match_step,
     perturb_step,
     pick_pair,
@@ -27,6 +29,8 @@ from toolweave.itool import (
     run_mcts,
     score_action,
 )
+from toolweave.itool._distributed import _mcts_chunk
+from toolweave.itool._mcts import merge_searches, search_dialogue
 from toolweave.schema import Dialogue, Message, ToolCall
 from toolweave.tools_env.world import World
 
@@ -209,3 +213,59 @@ def test_pairs_file_rows_are_trl_preference_rows(travel_file: Path, tmp_path: Pa
     call = call_rows[0]["chosen"][0]["tool_calls"][0]
     assert call["type"] == "function" and isinstance(call["function"]["arguments"], dict)
     assert "pairs" in result.output
+
+
+def test_per_dialogue_searches_merged_in_order_are_run_mcts(travel: list[Dialogue]) -> None:
+    cfg = MCTSConfig(seed=3, iterations=4)
+    twin = travel[0].model_copy(update={"id": travel[0].id + "-twin"})  # other seeds, some equal pairs
+    for dialogues in ([travel[0], travel[1], travel[0]], [travel[0], twin], travel[2:5]):
+        whole = asyncio.run(run_mcts(dialogues, cfg))
+        parts = [asyncio.run(search_dialogue(d, cfg)) for d in dialogues]
+        merged = merge_searches(parts)
+        assert merged.pairs == whole.pairs and merged.stats == whole.stats
+        assert json.dumps(merged.stats) == json.dumps(whole.stats)  # same key order too
+        assert [p.dialogue_id for p in parts] == [d.id for d in dialogues]
+        assert sum(len(p.rows) for p in parts) == whole.stats["kept"] + whole.stats["dropped"]["duplicate"]
+    same = merge_searches([asyncio.run(search_dialogue(travel[0], cfg))] * 2)
+    alone = asyncio.run(run_mcts([travel[0]], cfg))
+    assert same.pairs == alone.pairs and same.stats["dropped"]["duplicate"] == alone.stats["kept"] > 0
+    assert merge_searches([asyncio.run(search_dialogue(d, cfg)) for d in (travel[0], twin)]).stats["dropped"][
+        "duplicate"] > 0  # the filter spans dialogues: the gold step's pairs recur under another id
+    empty = merge_searches([])
+    assert empty.pairs == [] and empty.stats == asyncio.run(run_mcts([], cfg)).stats
+
+
+def test_ray_task_function_searches_like_run_mcts(travel: list[Dialogue]) -> None:
+    """The body of a ``mcts_on_ray`` task (dialogues as JSON lines, the policy rebuilt), without Ray."""
+    cfg = MCTSConfig(seed=1, iterations=3, depth=2)
+    dialogues = travel[:3]
+    lines = [d.model_dump_json() for d in dialogues]
+    parts = _mcts_chunk(lines[:2], cfg, "offline", 3, 1.0, None) + _mcts_chunk(lines[2:], cfg, "offline", 3, 1.0, None)
+    whole = asyncio.run(run_mcts(dialogues, cfg, policy=make_policy("offline")))
+    assert merge_searches(parts) == whole
+    assert merge_searches(_mcts_chunk(lines, cfg, None, 3, 1.0, None)) == asyncio.run(run_mcts(dialogues, cfg))
+
+
+@pytest.mark.parametrize("ray_missing", [False, True])
+def test_mcts_cli_executor_errors(travel_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  ray_missing: bool) -> None:
+    if ray_missing:
+        monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
+    executor = "ray" if ray_missing else "dask"
+    out = tmp_path / "p.jsonl"
+    result = runner.invoke(cli_app(), ["mcts", str(travel_file), "-o", str(out), "--executor", executor])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+    text = " ".join(result.output.split())
+    assert ("pip install 'toolweave[ray]'" if ray_missing else "--executor 'dask': expected local or ray") in text
+    assert not out.exists()
+
+
+def test_eval_cli_without_ray_fails_cleanly(travel_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``eval`` shares the executor checks of ``mcts`` (it used to fail with a traceback without Ray)."""
+    monkeypatch.setitem(sys.modules, "ray", None)
+    result = runner.invoke(cli_app(), ["eval", str(travel_file), "--model", "offline", "-o", str(tmp_path / "ev"),
+                                       "--executor", "ray"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert "pip install 'toolweave[ray]'" in " ".join(result.output.split())
+    assert not (tmp_path / "ev").exists()

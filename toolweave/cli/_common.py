@@ -6,13 +6,17 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 _err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print an error the user can act on and exit (no traceback)."""
-    _err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print an error the user can act on and exit (no traceback).
+
+    ``message`` is plain text: brackets in it (``toolweave[ray]``, ``tools[0]``) are shown as they are.
+    """
+    _err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

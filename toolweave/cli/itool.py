@@ -45,6 +45,17 @@ def _user_errors() -> Iterator[None]:
         fail(f"{getattr(exc, 'filename', None) or ''}: {exc.strerror or exc}".lstrip(": "))
 
 
+def _check_executor(executor: str) -> None:
+    """Fail (exit 2) on an unknown ``--executor``, or on ``ray`` without Ray installed."""
+    if executor not in ("local", "ray"):
+        fail(f"--executor {executor!r}: expected local or ray")
+    if executor == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError as exc:
+            fail(f"--executor ray needs Ray: pip install 'toolweave[ray]' ({exc})")
+
+
 def _data(path: Path) -> list[Any]:
     from toolweave.itool import load_dialogues
 
@@ -107,6 +118,7 @@ def eval_cmd(
     from toolweave.itool import evaluate, make_nll_scorer, make_policy, write_eval
     from toolweave.itool._tables import eval_tables
 
+    _check_executor(executor)
     with _user_errors():
         dialogues = _data(data)
         levels = _levels(dialogues, curriculum_dir)
@@ -121,18 +133,14 @@ def eval_cmd(
                 await policy.close()
 
         if executor == "ray":
-            try:
-                from toolweave.itool._distributed import evaluate_on_ray
-            except ImportError as exc:
-                fail(f"--executor ray needs Ray: pip install 'toolweave[ray]' ({exc})")
+            from toolweave.itool._distributed import evaluate_on_ray
+
             asyncio.run(policy.close())
             result = evaluate_on_ray(dialogues, model, seed=seed, concurrency=concurrency, levels=levels,
                                      cache=str(cache) if cache else None, nll=nll, workers=workers,
                                      address=ray_address)
-        elif executor == "local":
-            result = asyncio.run(go())
         else:
-            fail(f"--executor {executor!r}: expected local or ray")
+            result = asyncio.run(go())
         summary = write_eval(result, out, {"data": str(data), "nll_model": nll})
     console.print(eval_tables(summary))
     console.print(f"→ {out}/ (steps.jsonl, dialogues.jsonl, summary.json)")
@@ -181,15 +189,20 @@ def mcts_cmd(
     max_overlap: Annotated[float, typer.Option(help="Largest word overlap of chosen and rejected kept.")] = 0.95,
     min_chosen: Annotated[float, typer.Option(help="Smallest chosen value kept.")] = -0.3,
     cache: Annotated[Path | None, typer.Option(help="SQLite cache of model answers.")] = None,
+    executor: Annotated[str, typer.Option(help="local, or ray to spread the dialogues over Ray tasks.")] = "local",
+    workers: Annotated[int, typer.Option(min=1, help="CPUs of a local Ray (with --executor ray).")] = 2,
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (default: a local Ray).")] = None,
 ) -> None:
     """Search assistant steps with MCTS (verifiable rewards) and write chosen/rejected pairs."""
     from toolweave.export._io import atomic_write_text, jsonl_text
     from toolweave.itool import make_policy, run_mcts
     from toolweave.itool._tables import mcts_table
 
+    _check_executor(executor)
     with _user_errors():
         dialogues = _data(data)
         cfg = _mcts_config(iterations, depth, seed, min_gap, max_overlap, min_chosen)
+        # built here also with --executor ray: a bad model spec fails before Ray starts
         policy = make_policy(model, cache_path=cache, samples=samples, temperature=temperature, seed=seed) \
             if model and model != "offline" else (make_policy("offline") if model else None)
 
@@ -200,7 +213,15 @@ def mcts_cmd(
                 if policy is not None:
                     await policy.close()
 
-        result = asyncio.run(go())
+        if executor == "ray":
+            from toolweave.itool._distributed import mcts_on_ray
+
+            if policy is not None:
+                asyncio.run(policy.close())
+            result = mcts_on_ray(dialogues, cfg, model=model, samples=samples, temperature=temperature,
+                                 cache=str(cache) if cache else None, workers=workers, address=ray_address)
+        else:
+            result = asyncio.run(go())
         atomic_write_text(out, jsonl_text(result.pairs))
     console.print(mcts_table(result.stats))
     console.print(f"{len(result.pairs)} pairs → {out}")

@@ -37,14 +37,14 @@ def _load(spec: str) -> list[ToolSpec]:
     try:
         return resolve_pool(spec)
     except PoolError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
 
 
 def _save(tools: list[ToolSpec], output: Path) -> None:
     try:
         save_pool(tools, output)
     except OSError as exc:
-        fail(escape(f"{output}: cannot write the pool ({exc.strerror or exc})"))
+        fail(f"{output}: cannot write the pool ({exc.strerror or exc})")
 
 
 def _counts(title: str, label: str, counts: dict[str, int]) -> Table:
@@ -67,7 +67,7 @@ def import_command(
     try:
         tools = import_tools(kind.value, src, domain=domain)
     except ToolImportError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
     _save(tools, output)
     table = Table(title=f"{len(tools)} tools from {escape(str(src))}", title_justify="left")
     for column in ("name", "domain", "parameters", "required", "returns"):
@@ -135,7 +135,7 @@ def evolve_command(
     """Evolve new APIs from a pool (ToolACE self-evolution: speciation, adaptation, evolution)."""
     tools = _load(pool)
     if not tools:
-        fail(escape(f"{pool}: the pool is empty (expected at least one tool to evolve from)"))
+        fail(f"{pool}: the pool is empty (expected at least one tool to evolve from)")
     if model is None:
         result = evolve_pool(tools, n, seed=seed, max_generation=max_generation)
     else:
@@ -147,7 +147,7 @@ def evolve_command(
         try:
             llm = text_completer(model, cache_path=cache)
         except ModelSetupError as exc:
-            fail(escape(str(exc).replace("models.assistant", "--model")))
+            fail(str(exc).replace("models.assistant", "--model"))
         result = asyncio.run(aevolve_pool(tools, n, seed=seed, llm=llm, max_generation=max_generation))
     _save([*tools, *result.tools] if include_original else result.tools, output)
     render_evolution(result, console)

@@ -16,7 +16,18 @@ from toolweave.itool._difficulty import FEATURE_WEIGHTS, LEVELS, features, spear
 from toolweave.itool._eval import DialogueResult, EvalResult, StepResult, evaluate, summarize, write_eval
 from toolweave.itool._io import InputError, load_dialogues
 from toolweave.itool._loop import IterationConfig, TrainError, run_iteration, train_command
-from toolweave.itool._mcts import MCTSConfig, MCTSResult, Node, StepTree, pick_pair, run_mcts, tree_roots
+from toolweave.itool._mcts import (
+    DialogueSearch,
+    MCTSConfig,
+    MCTSResult,
+    Node,
+    StepTree,
+    merge_searches,
+    pick_pair,
+    run_mcts,
+    search_dialogue,
+    tree_roots,
+)
 from toolweave.itool._mine import MineResult, mine
 from toolweave.itool._nll import HFNLL, EndpointNLL, NLLError, NLLScorer, StepNLL, dialogue_nll, make_nll_scorer
 from toolweave.itool._perturb import PERTURBATIONS, perturb_step
@@ -25,19 +36,18 @@ from toolweave.itool._reward import REWARD_WEIGHTS, Outcome, score_action
 from toolweave.itool._steps import AssistantStep, ReplayEnv, assistant_steps, replay_env, word_overlap
 
 __all__ = [
-    "FEATURE_WEIGHTS",
-    "HFNLL",
-    "LEVELS",
-    "PERTURBATIONS",
-    "REWARD_WEIGHTS",
     "AssistantStep",
     "CurriculumEntry",
     "CurriculumResult",
     "DialogueResult",
+    "DialogueSearch",
     "EndpointNLL",
     "EvalResult",
+    "FEATURE_WEIGHTS",
+    "HFNLL",
     "InputError",
     "IterationConfig",
+    "LEVELS",
     "MCTSConfig",
     "MCTSResult",
     "MineResult",
@@ -47,8 +57,10 @@ __all__ = [
     "Node",
     "OfflinePolicy",
     "Outcome",
+    "PERTURBATIONS",
     "Policy",
     "PolicyAnswer",
+    "REWARD_WEIGHTS",
     "ReplayEnv",
     "StepMatch",
     "StepNLL",
@@ -66,6 +78,7 @@ __all__ = [
     "make_policy",
     "match_call",
     "match_step",
+    "merge_searches",
     "mine",
     "normalize_string",
     "perturb_step",
@@ -74,6 +87,7 @@ __all__ = [
     "run_iteration",
     "run_mcts",
     "score_action",
+    "search_dialogue",
     "spearman",
     "structural_score",
     "summarize",

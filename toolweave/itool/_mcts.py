@@ -27,11 +27,18 @@ mean value, rejected = the worst; a pair is kept when the value gap is at least
 rooted at the dialogue's deficient steps (``stats["itool"]["deficient_steps"]``, from
 ``toolweave mine``), else at every ``depth``-th assistant step. Everything random is
 derived from the seed, so a run is deterministic.
+
+A dialogue's search (:func:`search_dialogue`) depends on that dialogue alone; its
+seeds come from ``(seed, dialogue id, ...)``. :func:`merge_searches` joins searches in
+input order, keeping the first of equal pairs across dialogues and summing the counts,
+so dialogues can be searched apart (on Ray: :func:`toolweave.itool._distributed.mcts_on_ray`)
+with the result of :func:`run_mcts`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +50,8 @@ from toolweave.itool._steps import ReplayEnv, message_text, replay_env, replay_m
 from toolweave.schema import Dialogue, Message, canonical_json, derive_seed
 from toolweave.tools_env.world import World
 
-__all__ = ["MCTSConfig", "MCTSResult", "Node", "StepTree", "pick_pair", "run_mcts", "tree_roots"]
+__all__ = ["DialogueSearch", "MCTSConfig", "MCTSResult", "Node", "StepTree", "merge_searches", "pick_pair", "run_mcts",
+           "search_dialogue", "tree_roots"]
 
 
 @dataclass(frozen=True)
@@ -218,48 +226,87 @@ def tree_roots(dialogue: Dialogue, depth: int) -> list[int]:
     return assistant[:: max(1, depth)]
 
 
-async def run_mcts(dialogues: list[Dialogue], cfg: MCTSConfig, *, policy: Policy | None = None) -> MCTSResult:
+@dataclass
+class DialogueSearch:
+    """The search of one dialogue, before the duplicate filter across dialogues.
+
+    ``rows`` are its candidate pairs in order, each with its duplicate key (the
+    canonical JSON of the TRL row without ``meta``); the counts are those of
+    :class:`MCTSResult` ``stats`` for this dialogue alone (no ``kept``, no ``duplicate``).
+    """
+
+    dialogue_id: str
+    rows: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    not_replayable: bool = False
+    trees: int = 0
+    nodes: int = 0
+    sibling_sets: int = 0
+    dropped: dict[str, int] = field(default_factory=lambda: {"gap": 0, "overlap": 0, "chosen_value": 0})
+
+
+async def search_dialogue(d: Dialogue, cfg: MCTSConfig, *, policy: Policy | None = None,
+                          verifier: RuleVerifier | None = None) -> DialogueSearch:
+    """Search the trees of one dialogue; its seeds come from ``(cfg.seed, d.id, ...)`` only."""
     from toolweave.export._io import PreferencePair
     from toolweave.export._trl import to_trl_dpo
 
-    verifier = RuleVerifier()
+    verifier = verifier or RuleVerifier()
+    replay = replay_env(d)
+    out = DialogueSearch(d.id, not_replayable=not replay.reproduces)  # its recorded results may differ
+    for root_index in tree_roots(d, cfg.depth):
+        tree = StepTree(d, root_index, cfg, policy=policy, replay=replay, verifier=verifier)
+        root = await tree.run()
+        out.trees += 1
+        for node in root.walk():
+            out.nodes += 1
+            if len(node.children) < 2 or node.target is None:
+                continue
+            out.sibling_sets += 1
+            chosen, rejected, why = pick_pair(node.children, cfg)
+            if why is not None:
+                out.dropped[why] += 1
+                continue
+            assert chosen.action is not None and rejected.action is not None
+            row = to_trl_dpo(PreferencePair(prompt=node.prefix, chosen=[chosen.action],
+                                            rejected=[rejected.action], tools=d.tools))
+            key = canonical_json(row)
+            gold = d.messages[node.target]
+            row["meta"] = {
+                "dialogue_id": d.id, "message_index": node.target, "kind": step_kind(d, gold),
+                "depth": node.depth, "root_index": root_index, "seed": cfg.seed,
+                "gap": round(chosen.mean - rejected.mean, 6),
+                "overlap": round(word_overlap(message_text(chosen.action), message_text(rejected.action)), 6),
+                "chosen": _side(chosen), "rejected": _side(rejected),
+            }
+            out.rows.append((key, row))
+    return out
+
+
+def merge_searches(parts: Iterable[DialogueSearch]) -> MCTSResult:
+    """The result of the dialogues searched in ``parts``, in order: the first of equal rows kept, counts summed."""
     pairs: list[dict[str, Any]] = []
     seen: set[str] = set()
-    stats: dict[str, Any] = {"dialogues": len(dialogues), "not_replayable": 0, "trees": 0, "nodes": 0,
-                             "sibling_sets": 0,
+    stats: dict[str, Any] = {"dialogues": 0, "not_replayable": 0, "trees": 0, "nodes": 0, "sibling_sets": 0,
                              "kept": 0, "dropped": {"gap": 0, "overlap": 0, "chosen_value": 0, "duplicate": 0}}
-    for d in dialogues:
-        replay = replay_env(d)
-        stats["not_replayable"] += int(not replay.reproduces)  # its recorded results may differ from the env's
-        for root_index in tree_roots(d, cfg.depth):
-            tree = StepTree(d, root_index, cfg, policy=policy, replay=replay, verifier=verifier)
-            root = await tree.run()
-            stats["trees"] += 1
-            for node in root.walk():
-                stats["nodes"] += 1
-                if len(node.children) < 2 or node.target is None:
-                    continue
-                stats["sibling_sets"] += 1
-                chosen, rejected, why = pick_pair(node.children, cfg)
-                if why is not None:
-                    stats["dropped"][why] += 1
-                    continue
-                assert chosen.action is not None and rejected.action is not None
-                row = to_trl_dpo(PreferencePair(prompt=node.prefix, chosen=[chosen.action],
-                                                rejected=[rejected.action], tools=d.tools))
-                key = canonical_json(row)
-                if key in seen:
-                    stats["dropped"]["duplicate"] += 1
-                    continue
-                seen.add(key)
-                gold = d.messages[node.target]
-                row["meta"] = {
-                    "dialogue_id": d.id, "message_index": node.target, "kind": step_kind(d, gold),
-                    "depth": node.depth, "root_index": root_index, "seed": cfg.seed,
-                    "gap": round(chosen.mean - rejected.mean, 6),
-                    "overlap": round(word_overlap(message_text(chosen.action), message_text(rejected.action)), 6),
-                    "chosen": _side(chosen), "rejected": _side(rejected),
-                }
-                pairs.append(row)
-                stats["kept"] += 1
+    for part in parts:
+        stats["dialogues"] += 1
+        stats["not_replayable"] += int(part.not_replayable)
+        stats["trees"] += part.trees
+        stats["nodes"] += part.nodes
+        stats["sibling_sets"] += part.sibling_sets
+        for why, count in part.dropped.items():
+            stats["dropped"][why] += count
+        for key, row in part.rows:
+            if key in seen:
+                stats["dropped"]["duplicate"] += 1
+                continue
+            seen.add(key)
+            pairs.append(row)
+            stats["kept"] += 1
     return MCTSResult(pairs, stats)
+
+
+async def run_mcts(dialogues: list[Dialogue], cfg: MCTSConfig, *, policy: Policy | None = None) -> MCTSResult:
+    """Search every dialogue in turn; :func:`merge_searches` of the :func:`search_dialogue` results."""
+    verifier = RuleVerifier()
+    return merge_searches([await search_dialogue(d, cfg, policy=policy, verifier=verifier) for d in dialogues])
