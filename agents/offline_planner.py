@@ -16,7 +16,8 @@ from toolweave.agents._phrasing import CHITCHAT, IRRELEVANT, words
 from toolweave.agents._protocol import AgentOutput, AgentView
 from toolweave.schema import Plan, PlanStep, ToolSpec, derive_seed
 from toolweave.tools_env.analysis import ToolProfile, profile_tool, split_words
-from toolweave.tools_env.flow import Link, find_links
+from toolweave.tools_env.flow import Link
+from toolweave.tools_env.links import find_links
 from toolweave.tools_env.values import ValueFactory
 
 __all__ = ["OfflinePlanner", "statable_params"]
@@ -51,6 +52,19 @@ class OfflinePlanner:
 
     def __init__(self) -> None:
         self._values: ValueFactory | None = None
+        # per tool set (most runs plan over one): dependent-call links and vocabulary
+        self._tool_sets: dict[tuple[str, ...], tuple[list[Link], set[str]]] = {}
+
+    def _links_and_vocab(self, tools: list[ToolSpec]) -> tuple[list[Link], set[str]]:
+        key = tuple(t.key() for t in tools)
+        found = self._tool_sets.get(key)
+        if found is None:
+            links = [lk for lk in find_links(tools) if _is_id(lk.param) and lk.source != lk.target]
+            vocab = {w for t in tools for w in split_words(t.name) + words(t.description)}
+            if len(self._tool_sets) >= 256:
+                self._tool_sets.clear()
+            found = self._tool_sets[key] = (links, vocab)
+        return found
 
     def _factory(self) -> ValueFactory:
         # one Faker-backed factory per planner; every slot value reseeds it, so plans stay deterministic
@@ -70,8 +84,7 @@ class OfflinePlanner:
         mix = {k: float(v) for k, v in settings.get("mix", {"single": 1.0}).items() if float(v) > 0}
         tools = sorted(tools, key=lambda t: t.name)
         by_name = {t.name: t for t in tools}
-        links = [lk for lk in find_links(tools) if _is_id(lk.param) and lk.source != lk.target]
-        vocab = {w for t in tools for w in split_words(t.name) + words(t.description)}
+        links, vocab = self._links_and_vocab(tools)
         n = rng.randint(lo, hi)
         steps: list[PlanStep] = []
         done: list[_Done] = []

@@ -9,6 +9,7 @@ under 60 s and 2 GB on 2 cores.
 
     python benchmarks/bench_graph.py                # 1000 5000 26507
     python benchmarks/bench_graph.py --sizes 2000   # custom sizes
+    python benchmarks/bench_graph.py --ray 2        # each size also on a local Ray with 2 CPUs
 """
 
 from __future__ import annotations
@@ -139,17 +140,27 @@ def synthetic_pool(size: int, seed: int = 0) -> list[ToolSpec]:
     return tools
 
 
-def _child(size: int, seed: int) -> dict[str, Any]:
+def _child(size: int, seed: int, workers: int) -> dict[str, Any]:
     from toolweave.graphs.tool_graph import build_tool_graph
 
     tools = synthetic_pool(size, seed)
-    start = time.perf_counter()
-    graph = build_tool_graph(tools)
-    seconds = time.perf_counter() - start
+    if workers:  # the pair search and the data-flow links on a local Ray with this many CPUs
+        from toolweave.executors_ray import ray_map, ray_session
+
+        with ray_session(None, workers):
+            ray_map(abs, list(range(2 * workers)))  # workers started before the clock
+            start = time.perf_counter()
+            graph = build_tool_graph(tools, mapper=ray_map)
+            seconds = time.perf_counter() - start
+    else:
+        start = time.perf_counter()
+        graph = build_tool_graph(tools)
+        seconds = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
     stats = graph.stats()
     return {
         "size": size,
+        "how": f"ray w={workers}" if workers else "local",
         "seconds": round(seconds, 2),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_mb": round(usage.ru_maxrss / 1024, 1),
@@ -166,24 +177,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 26507])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ray", type=int, nargs="*", default=[], metavar="W",
+                        help="also build on a local Ray with W CPUs (each W given), side by side")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        print(json.dumps(_child(args.child, args.seed)))
+        print(json.dumps(_child(args.child, args.seed, args.workers)))
         return
-    header = f"{'tools':>7} {'seconds':>8} {'cpu s':>8} {'peak MB':>8} {'strings':>8} {'edges':>9} {'flow':>8} "
+    header = f"{'tools':>7} {'how':>9} {'seconds':>8} {'cpu s':>8} {'peak MB':>8} {'strings':>8} {'edges':>9} "
+    header += f"{'flow':>8} "
     header += f"{'comps':>6} {'largest':>8} {'top_k':>6}"
     print(header)
     for size in args.sizes:
-        cmd = [sys.executable, __file__, "--child", str(size), "--seed", str(args.seed)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(
-            f"{r['size']:>7} {r['seconds']:>8} {r['cpu_s']:>8} {r['peak_mb']:>8} {r['strings']:>8} {r['edges']:>9} "
-            f"{r['flow_edges']:>8} {r['components']:>6} {r['largest']:>8} {str(r['top_k']):>6}",
-            flush=True,
-        )
-
+        for workers in [0, *args.ray]:
+            cmd = [sys.executable, __file__, "--child", str(size), "--seed", str(args.seed), "--workers", str(workers)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            print(
+                f"{r['size']:>7} {r['how']:>9} {r['seconds']:>8} {r['cpu_s']:>8} {r['peak_mb']:>8} "
+                f"{r['strings']:>8} {r['edges']:>9} {r['flow_edges']:>8} {r['components']:>6} {r['largest']:>8} "
+                f"{str(r['top_k']):>6}",
+                flush=True,
+            )
 
 if __name__ == "__main__":
     main()

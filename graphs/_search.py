@@ -14,6 +14,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from threadpoolctl import threadpool_limits
+
+from toolweave.mapping import Mapper, local_map
 
 __all__ = ["descending_key", "packed_order", "similar_pairs", "top_k_mask"]
 
@@ -98,20 +101,28 @@ def _row_top(block: np.ndarray, threshold: float, k: int | None) -> tuple[np.nda
     return rows, cols
 
 
-def _exact(emb: np.ndarray, threshold: float, k: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _exact_chunk(
+    start: int, emb: np.ndarray, threshold: float, k: int | None, chunk: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pair keys and similarities of rows ``start:start+chunk`` against the rows they are compared with."""
+    n = len(emb)
+    cols = 0 if k is not None else start  # with top-k each row needs all its columns
+    with threadpool_limits(limits=1, user_api="blas"):  # also on a remote worker
+        block = emb[start : start + chunk] @ emb[cols:].T
+    rows = np.arange(len(block))
+    block[rows, rows + start - cols] = -np.inf  # no self pairs
+    r, c = _row_top(block, threshold, k)
+    a, b = r + start, c + cols
+    return np.minimum(a, b) * n + np.maximum(a, b), block[r, c]
+
+
+def _exact(
+    emb: np.ndarray, threshold: float, k: int | None, mapper: Mapper
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(emb)
     chunk = max(1, min(n, _CHUNK_BYTES // max(1, 4 * n)))
-    keys, sims = [], []
-    for start in range(0, n, chunk):
-        cols = 0 if k is not None else start  # with top-k each row needs all its columns
-        block = emb[start : start + chunk] @ emb[cols:].T
-        rows = np.arange(len(block))
-        block[rows, rows + start - cols] = -np.inf  # no self pairs
-        r, c = _row_top(block, threshold, k)
-        a, b = r + start, c + cols
-        keys.append(np.minimum(a, b) * n + np.maximum(a, b))
-        sims.append(block[r, c])
-    return _merge(keys, sims, n)
+    parts = mapper(_exact_chunk, range(0, n, chunk), shared=(emb, threshold, k, chunk))
+    return _merge([p[0] for p in parts], [p[1] for p in parts], n)
 
 
 def _merge(keys: list[np.ndarray], sims: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -123,46 +134,71 @@ def _merge(keys: list[np.ndarray], sims: list[np.ndarray], n: int) -> tuple[np.n
     return key // n, key % n, sim
 
 
-def _lsh(
-    emb: np.ndarray, threshold: float, k: int | None, max_bands: int, window: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n, dim = emb.shape
+def _lsh_plan(n: int, dim: int, threshold: float, max_bands: int) -> tuple[int, np.ndarray]:
+    """Bits per band and the random hyperplanes of every band (fixed seed)."""
     bits = int(min(16, max(4, round(math.log2(max(2, n / 256))))))
     p = 1.0 - math.acos(min(1.0, max(-1.0, threshold))) / math.pi
     hit = p**bits
     bands = max_bands if hit >= 1.0 else min(max_bands, max(1, math.ceil(math.log(0.05) / math.log1p(-hit))))
     rng = np.random.default_rng(_LSH_SEED)
-    planes = rng.standard_normal((dim, bands * bits)).astype(np.float32)
+    return bits, rng.standard_normal((dim, bands * bits)).astype(np.float32)
+
+
+def _lsh_band(
+    band: int, emb: np.ndarray, planes: np.ndarray, bits: int, threshold: float, k: int | None, window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The similar pairs that share a bucket in one band, deduplicated (and capped with ``k``)."""
+    with threadpool_limits(limits=1, user_api="blas"):  # also on a remote worker
+        return _band_pairs(band, emb, planes, bits, threshold, k, window)
+
+
+def _band_pairs(
+    band: int, emb: np.ndarray, planes: np.ndarray, bits: int, threshold: float, k: int | None, window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    n = len(emb)
     weights = (1 << np.arange(bits, dtype=np.int64)).astype(np.int64)
+    signs = (emb @ planes[:, band * bits : (band + 1) * bits]) > 0
+    codes = signs.astype(np.int64) @ weights
+    # shuffle inside buckets by a per-band hash so that windows differ from band to band
+    shuffle = pair_hash(np.arange(n), np.full(n, n + band), salt=band)
+    order = np.lexsort((shuffle, codes))
+    sorted_codes = codes[order]
+    bounds = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1], True])
     keys: list[np.ndarray] = []
     sims: list[np.ndarray] = []
-    for band in range(bands):
-        signs = (emb @ planes[:, band * bits : (band + 1) * bits]) > 0
-        codes = signs.astype(np.int64) @ weights
-        # shuffle inside buckets by a per-band hash so that windows differ from band to band
-        shuffle = pair_hash(np.arange(n), np.full(n, n + band), salt=band)
-        order = np.lexsort((shuffle, codes))
-        sorted_codes = codes[order]
-        bounds = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1], True])
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-            if hi - lo < 2:
-                continue
-            members = order[lo:hi]
-            sub = emb[members]
-            size = len(members)
-            # a large bucket is compared in windows: each block of `window` rows against itself
-            # and the next block, so the cost grows linearly with the bucket
-            step = size if size <= 2 * window else window
-            for s in range(0, size, step):
-                c0, c1 = s, min(size, s + 2 * step) if step < size else size
-                block = sub[s : s + step] @ sub[c0:c1].T
-                rows = np.arange(len(block))
-                block[rows, rows + s - c0] = -np.inf
-                r, c = _row_top(block, threshold, k)
-                a, b = members[r + s], members[c + c0]
-                keys.append(np.minimum(a, b) * n + np.maximum(a, b))
-                sims.append(block[r, c])
-        keys, sims = _compact(keys, sims, n, k)
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        if hi - lo < 2:
+            continue
+        members = order[lo:hi]
+        sub = emb[members]
+        size = len(members)
+        # a large bucket is compared in windows: each block of `window` rows against itself
+        # and the next block, so the cost grows linearly with the bucket
+        step = size if size <= 2 * window else window
+        for s in range(0, size, step):
+            c0, c1 = s, min(size, s + 2 * step) if step < size else size
+            block = sub[s : s + step] @ sub[c0:c1].T
+            rows = np.arange(len(block))
+            block[rows, rows + s - c0] = -np.inf
+            r, c = _row_top(block, threshold, k)
+            a, b = members[r + s], members[c + c0]
+            keys.append(np.minimum(a, b) * n + np.maximum(a, b))
+            sims.append(block[r, c])
+    (key,), (sim,) = _compact(keys, sims, n, k)
+    return key, sim
+
+
+def _lsh(
+    emb: np.ndarray, threshold: float, k: int | None, max_bands: int, window: int, mapper: Mapper
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n, dim = emb.shape
+    bits, planes = _lsh_plan(n, dim, threshold, max_bands)
+    bands = planes.shape[1] // bits
+    parts = mapper(_lsh_band, range(bands), shared=(emb, planes, bits, threshold, k, window))
+    keys: list[np.ndarray] = []
+    sims: list[np.ndarray] = []
+    for key, sim in parts:  # in band order, as one pass over the bands would meet them
+        keys, sims = _compact([*keys, key], [*sims, sim], n, k)
     return _merge(keys, sims, n)
 
 
@@ -185,6 +221,7 @@ def similar_pairs(
     exact_limit: int = 20_000,
     max_bands: int | None = None,
     window: int = 256,
+    mapper: Mapper | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(a, b, sim)`` with ``a < b`` for every row pair whose dot product exceeds ``threshold``.
 
@@ -193,16 +230,33 @@ def similar_pairs(
     rows the search is approximate (LSH, at most ``max_bands`` tables: 24 by default,
     6 with ``top_k``, where dense clusters of near-duplicates fill each row's list
     from any table; buckets larger than ``2 * window`` are compared window by window).
+    ``mapper`` spreads the row blocks (exact) or the bands (LSH) over workers
+    (:mod:`toolweave.mapping`); the result does not depend on it.
     """
     emb = np.ascontiguousarray(emb, dtype=np.float32)
     if len(emb) < 2:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float32)
+    # one BLAS thread: a multi-threaded product may round differently, and the graph must
+    # not depend on the machine's core count (or on which worker ran a block)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _similar_pairs(emb, threshold, top_k, exact_limit, max_bands, window, mapper)
+
+
+def _similar_pairs(
+    emb: np.ndarray,
+    threshold: float,
+    top_k: int | None,
+    exact_limit: int,
+    max_bands: int | None,
+    window: int,
+    mapper: Mapper | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if len(emb) <= exact_limit:
-        a, b, sim = _exact(emb, threshold, top_k)
+        a, b, sim = _exact(emb, threshold, top_k, mapper or local_map)
     else:
         bands = max_bands if max_bands is not None else (6 if top_k is not None else 24)
-        a, b, sim = _lsh(emb, threshold, top_k, bands, window)
+        a, b, sim = _lsh(emb, threshold, top_k, bands, window, mapper or local_map)
     if top_k is not None and len(sim):
         keep = top_k_mask(a, b, sim, pair_hash(a, b), top_k)
         a, b, sim = a[keep], b[keep], sim[keep]

@@ -10,7 +10,7 @@ the pool). Option parameters that carry no data (``limit``, ``page``, ``language
 see :data:`toolweave.tools_env.flow.CONTROL_PARAMS`) are left out: nearly every
 search tool has them, and they would join unrelated tools.
 
-A second, directed graph holds data-flow links (:func:`toolweave.tools_env.flow.find_links`):
+A second, directed graph holds data-flow links (:func:`toolweave.tools_env.links.find_links`):
 an edge ``s -> t`` when a field ``s`` returns can be passed to ``t``.
 
 Scale: strings are deduplicated, similar pairs found by chunked products or LSH
@@ -19,7 +19,7 @@ Scale: strings are deduplicated, similar pairs found by chunked products or LSH
 ``top_k`` strongest of either endpoint; by default it is off up to
 :data:`AUTO_TOP_K_ABOVE` tools and :data:`AUTO_TOP_K` above. With ``top_k`` set, each
 returned field also feeds at most ``max(2, top_k // 8)`` data-flow targets (see
-``max_fanout`` in :func:`~toolweave.tools_env.flow.find_links`).
+``max_fanout`` in :func:`~toolweave.tools_env.links.find_links`).
 """
 
 from __future__ import annotations
@@ -40,8 +40,10 @@ import numpy as np
 from toolweave.graphs._expand import expand_tool_pairs
 from toolweave.graphs._search import similar_pairs
 from toolweave.graphs.similarity import SimilarityBackend, get_backend
+from toolweave.mapping import Mapper
 from toolweave.schema import ToolSpec, canonical_json
-from toolweave.tools_env.flow import CONTROL_PARAMS, find_links, normalize_name, output_fields
+from toolweave.tools_env.flow import CONTROL_PARAMS, normalize_name, output_fields
+from toolweave.tools_env.links import find_links
 
 __all__ = [
     "AUTO_TOP_K",
@@ -232,8 +234,14 @@ def build_tool_graph(
     backend: SimilarityBackend | str | None = None,
     threshold: float | None = None,
     top_k: int | None = None,
+    mapper: Mapper | None = None,
 ) -> ToolGraph:
-    """Build the similarity graph and the data-flow graph of ``tools`` (names must be unique)."""
+    """Build the similarity graph and the data-flow graph of ``tools`` (names must be unique).
+
+    ``mapper`` (:mod:`toolweave.mapping`; e.g. :func:`toolweave.executors_ray.ray_map`)
+    spreads the similar-pair search and the data-flow links over workers; the graph is
+    the same with or without it.
+    """
     names = [t.name for t in tools]
     dupes = sorted(n for n, c in Counter(names).items() if c > 1)
     if dupes:
@@ -255,7 +263,7 @@ def build_tool_graph(
     ptr = np.searchsorted(owner_string, np.arange(len(text_id) + 1))
     texts = list(text_id)
     emb = be.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-    a, b, sim = similar_pairs(emb, tau, top_k=k)
+    a, b, sim = similar_pairs(emb, tau, top_k=k, mapper=mapper)
     u, v, w, sa, sb = expand_tool_pairs(ptr, owner_tool, owner_param, a, b, sim, n_tools=len(tools), top_k=k)
 
     del emb, a, b, sim
@@ -268,7 +276,7 @@ def build_tool_graph(
     flow = nx.DiGraph()
     flow.add_nodes_from(names)
     fanout = None if k is None else max(2, k // 8)
-    for link in find_links(tools, max_fanout=fanout):
+    for link in find_links(tools, max_fanout=fanout, mapper=mapper):
         entry = (link.field, link.param, link.score)
         if flow.has_edge(link.source, link.target):
             data = flow.edges[link.source, link.target]
@@ -294,6 +302,7 @@ def load_or_build(
     backend: SimilarityBackend | str | None = None,
     threshold: float | None = None,
     top_k: int | None = None,
+    mapper: Mapper | None = None,
 ) -> ToolGraph:
     """The graph of ``tools`` from ``cache_dir`` if built before with the same settings, else built and saved.
 
@@ -311,7 +320,7 @@ def load_or_build(
             return ToolGraph.load(path)
         except (ValueError, KeyError, TypeError, json.JSONDecodeError):
             pass  # a stale or damaged cache entry is rebuilt
-    graph = build_tool_graph(tools, backend=be, threshold=tau, top_k=k)
+    graph = build_tool_graph(tools, backend=be, threshold=tau, top_k=k, mapper=mapper)
     graph.meta["cache_key"] = key
     graph.save(path)
     return graph

@@ -14,7 +14,7 @@ _EXPORTS = {
     "ToolEnvironment": "env", "EnvSettings": "env", "BindingError": "env", "inject_key": "env",
     "load_binding": "env",
     "ToolProfile": "analysis", "profile_tool": "analysis",
-    "Link": "flow", "find_links": "flow", "output_fields": "flow",
+    "Link": "flow", "find_links": "links", "output_fields": "flow",
     "ValueFactory": "values", "generate_value": "values",
     "PoolError": "pool", "load_pool": "pool", "save_pool": "pool", "builtin_pool": "pool",
     "resolve_pool": "pool", "pool_stats": "pool",

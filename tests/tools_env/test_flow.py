@@ -6,7 +6,8 @@ import time
 from typing import Any
 
 from toolweave.schema import ToolSpec
-from toolweave.tools_env.flow import Link, find_links, normalize_name, output_fields, singular, tool_entities
+from toolweave.tools_env.flow import Link, normalize_name, output_fields, singular, tool_entities
+from toolweave.tools_env.links import find_links
 
 
 def _tool(name: str, params: dict[str, Any], returns: dict[str, Any] | None = None, **kw: Any) -> ToolSpec:

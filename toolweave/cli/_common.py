@@ -29,3 +29,14 @@ def parse_assignments(items: list[str], option: str) -> dict[str, str]:
             fail(f"{option} {item!r}: expected ROLE=VALUE, e.g. assistant=my_pkg.agents:MyAgent")
         out[key.strip()] = value.strip()
     return out
+
+
+def check_executor(executor: str) -> None:
+    """Fail (exit 2) on an unknown ``--executor`` (local or ray), or on ``ray`` without Ray installed."""
+    if executor not in ("local", "ray"):
+        fail(f"--executor {executor!r}: expected local or ray")
+    if executor == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError as exc:
+            fail(f"--executor ray needs Ray: pip install 'toolweave[ray]' ({exc})")

@@ -11,10 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from toolweave.cli._common import fail
+from toolweave.cli._common import check_executor, fail
 from toolweave.graphs.sampling import SAMPLING_MODES, compare_modes, sample_tools
 from toolweave.graphs.similarity import BACKENDS
 from toolweave.graphs.tool_graph import ToolGraph, build_tool_graph, load_or_build
+from toolweave.mapping import Mapper
 from toolweave.schema import ToolSpec
 from toolweave.tools_env.pool import PoolError, atomic_write_text, resolve_pool
 
@@ -39,7 +40,8 @@ def _pool(spec: str) -> list[ToolSpec]:
         fail(str(exc))
 
 
-def _graph(spec: str, backend: str, threshold: float | None, top_k: int | None, cache: Path | None = None) -> ToolGraph:
+def _graph(spec: str, backend: str, threshold: float | None, top_k: int | None, cache: Path | None = None,
+           mapper: Mapper | None = None) -> ToolGraph:
     if backend not in BACKENDS:
         fail(f"--backend {backend!r}: expected one of {', '.join(BACKENDS)}")
     if threshold is not None and not -1.0 <= threshold <= 1.0:
@@ -51,8 +53,8 @@ def _graph(spec: str, backend: str, threshold: float | None, top_k: int | None, 
         fail(f"{spec}: the pool holds no tools")
     try:
         if cache is not None:
-            return load_or_build(tools, cache, backend=backend, threshold=threshold, top_k=top_k)
-        return build_tool_graph(tools, backend=backend, threshold=threshold, top_k=top_k)
+            return load_or_build(tools, cache, backend=backend, threshold=threshold, top_k=top_k, mapper=mapper)
+        return build_tool_graph(tools, backend=backend, threshold=threshold, top_k=top_k, mapper=mapper)
     except ImportError as exc:
         fail(str(exc))
     except ValueError as exc:
@@ -81,9 +83,21 @@ def build(
     backend: str = _BACKEND,
     threshold: float | None = _THRESHOLD,
     top_k: int | None = _TOP_K,
+    cache: Path | None = _CACHE,
+    executor: str = typer.Option("local", "--executor", help="local, or ray to spread the pair search and the "
+                                 "data-flow links over Ray tasks (the same graph)."),
+    workers: int = typer.Option(2, "--workers", min=1, help="CPUs of a local Ray (with --executor ray)."),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address (default: a local Ray)."),
 ) -> None:
     """Build the tool graph of POOL and write DIR/graph.json and DIR/stats.json."""
-    graph = _graph(pool, backend, threshold, top_k)
+    check_executor(executor)
+    if executor == "ray":
+        from toolweave.executors_ray import ray_map, ray_session
+
+        with ray_session(ray_address, workers):
+            graph = _graph(pool, backend, threshold, top_k, cache, mapper=ray_map)
+    else:
+        graph = _graph(pool, backend, threshold, top_k, cache)
     if out.exists() and not out.is_dir():
         fail(f"{out}: expected a directory for the graph files")
     graph.save(out / "graph.json")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from toolweave.cli._common import fail
+from toolweave.cli._common import check_executor, fail
 
 console = Console()
 err_console = Console(stderr=True)
@@ -43,17 +43,6 @@ def _user_errors() -> Iterator[None]:
         fail(str(exc))
     except OSError as exc:
         fail(f"{getattr(exc, 'filename', None) or ''}: {exc.strerror or exc}".lstrip(": "))
-
-
-def _check_executor(executor: str) -> None:
-    """Fail (exit 2) on an unknown ``--executor``, or on ``ray`` without Ray installed."""
-    if executor not in ("local", "ray"):
-        fail(f"--executor {executor!r}: expected local or ray")
-    if executor == "ray":
-        try:
-            import ray  # noqa: F401
-        except ImportError as exc:
-            fail(f"--executor ray needs Ray: pip install 'toolweave[ray]' ({exc})")
 
 
 def _data(path: Path) -> list[Any]:
@@ -118,7 +107,7 @@ def eval_cmd(
     from toolweave.itool import evaluate, make_nll_scorer, make_policy, write_eval
     from toolweave.itool._tables import eval_tables
 
-    _check_executor(executor)
+    check_executor(executor)
     with _user_errors():
         dialogues = _data(data)
         levels = _levels(dialogues, curriculum_dir)
@@ -198,7 +187,7 @@ def mcts_cmd(
     from toolweave.itool import make_policy, run_mcts
     from toolweave.itool._tables import mcts_table
 
-    _check_executor(executor)
+    check_executor(executor)
     with _user_errors():
         dialogues = _data(data)
         cfg = _mcts_config(iterations, depth, seed, min_gap, max_overlap, min_chosen)
