@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -40,3 +40,11 @@ def check_executor(executor: str) -> None:
             import ray  # noqa: F401
         except ImportError as exc:
             fail(f"--executor ray needs Ray: pip install 'toolweave[ray]' ({exc})")
+
+
+#: the ``--executor`` / ``--workers`` / ``--ray-address`` options of the commands that can run on Ray
+ExecutorOption = Annotated[str, typer.Option("--executor", help="local, or ray to spread the work over Ray tasks "
+                                             "(the same output).")]
+WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="CPUs of a local Ray (with --executor ray).")]
+RayAddressOption = Annotated[str | None, typer.Option("--ray-address",
+                                                      help="Ray cluster address (default: a local Ray).")]

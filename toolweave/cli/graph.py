@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from toolweave.cli._common import check_executor, fail
+from toolweave.cli._common import ExecutorOption, RayAddressOption, WorkersOption, check_executor, fail
 from toolweave.graphs.sampling import SAMPLING_MODES, compare_modes, sample_tools
 from toolweave.graphs.similarity import BACKENDS
 from toolweave.graphs.tool_graph import ToolGraph, build_tool_graph, load_or_build
@@ -84,10 +84,9 @@ def build(
     threshold: float | None = _THRESHOLD,
     top_k: int | None = _TOP_K,
     cache: Path | None = _CACHE,
-    executor: str = typer.Option("local", "--executor", help="local, or ray to spread the pair search and the "
-                                 "data-flow links over Ray tasks (the same graph)."),
-    workers: int = typer.Option(2, "--workers", min=1, help="CPUs of a local Ray (with --executor ray)."),
-    ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address (default: a local Ray)."),
+    executor: ExecutorOption = "local",
+    workers: WorkersOption = 2,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Build the tool graph of POOL and write DIR/graph.json and DIR/stats.json."""
     check_executor(executor)

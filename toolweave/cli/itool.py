@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from toolweave.cli._common import check_executor, fail
+from toolweave.cli._common import ExecutorOption, RayAddressOption, WorkersOption, check_executor, fail
 
 console = Console()
 err_console = Console(stderr=True)
@@ -99,9 +99,9 @@ def eval_cmd(
     curriculum_dir: Annotated[Path | None, typer.Option(
         "--curriculum", help="A curriculum output directory whose levels to use (default: scored now).")] = None,
     cache: Annotated[Path | None, typer.Option(help="SQLite cache of model answers.")] = None,
-    executor: Annotated[str, typer.Option(help="local, or ray to spread the dialogues over Ray tasks.")] = "local",
-    workers: Annotated[int, typer.Option(min=1, help="CPUs of a local Ray (with --executor ray).")] = 2,
-    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (default: a local Ray).")] = None,
+    executor: ExecutorOption = "local",
+    workers: WorkersOption = 2,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Evaluate a policy step by step (BFCL-style AST, relevance/irrelevance) and by final world state."""
     from toolweave.itool import evaluate, make_nll_scorer, make_policy, write_eval
@@ -178,9 +178,9 @@ def mcts_cmd(
     max_overlap: Annotated[float, typer.Option(help="Largest word overlap of chosen and rejected kept.")] = 0.95,
     min_chosen: Annotated[float, typer.Option(help="Smallest chosen value kept.")] = -0.3,
     cache: Annotated[Path | None, typer.Option(help="SQLite cache of model answers.")] = None,
-    executor: Annotated[str, typer.Option(help="local, or ray to spread the dialogues over Ray tasks.")] = "local",
-    workers: Annotated[int, typer.Option(min=1, help="CPUs of a local Ray (with --executor ray).")] = 2,
-    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (default: a local Ray).")] = None,
+    executor: ExecutorOption = "local",
+    workers: WorkersOption = 2,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Search assistant steps with MCTS (verifiable rewards) and write chosen/rejected pairs."""
     from toolweave.export._io import atomic_write_text, jsonl_text
