@@ -144,7 +144,7 @@ def _expand_big(
     better = np.zeros(n, dtype=np.int64)  # distinct edges at weights above the current one
     pending = np.zeros(n, dtype=np.int64)
     seen: set[int] = set()
-    order = np.lexsort((np.arange(len(a)), -sim))
+    order = np.argsort(-sim, kind="stable")
     current = None
     for i in order.tolist():
         sa, sb, weight = int(a[i]), int(b[i]), float(sim[i])

@@ -107,7 +107,7 @@ def _exact_chunk(
     """Pair keys and similarities of rows ``start:start+chunk`` against the rows they are compared with."""
     n = len(emb)
     cols = 0 if k is not None else start  # with top-k each row needs all its columns
-    with threadpool_limits(limits=1, user_api="blas"):  # also on a remote worker
+    with threadpool_limits(limits=1, user_api="blas"):  # see _band_pairs
         block = emb[start : start + chunk] @ emb[cols:].T
     rows = np.arange(len(block))
     block[rows, rows + start - cols] = -np.inf  # no self pairs
@@ -148,7 +148,9 @@ def _lsh_band(
     band: int, emb: np.ndarray, planes: np.ndarray, bits: int, threshold: float, k: int | None, window: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The similar pairs that share a bucket in one band, deduplicated (and capped with ``k``)."""
-    with threadpool_limits(limits=1, user_api="blas"):  # also on a remote worker
+    # one BLAS thread, here or on a remote worker: a multi-threaded product may round
+    # differently, and the graph must not depend on the core count or on who ran a block
+    with threadpool_limits(limits=1, user_api="blas"):
         return _band_pairs(band, emb, planes, bits, threshold, k, window)
 
 
@@ -237,21 +239,6 @@ def similar_pairs(
     if len(emb) < 2:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=np.float32)
-    # one BLAS thread: a multi-threaded product may round differently, and the graph must
-    # not depend on the machine's core count (or on which worker ran a block)
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _similar_pairs(emb, threshold, top_k, exact_limit, max_bands, window, mapper)
-
-
-def _similar_pairs(
-    emb: np.ndarray,
-    threshold: float,
-    top_k: int | None,
-    exact_limit: int,
-    max_bands: int | None,
-    window: int,
-    mapper: Mapper | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if len(emb) <= exact_limit:
         a, b, sim = _exact(emb, threshold, top_k, mapper or local_map)
     else:

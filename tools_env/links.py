@@ -145,7 +145,7 @@ def find_links(
                 groups[tools[end.tool].domain].append(end)
             by_domain[key] = groups
     if mapper is None or len(tools) < 2 * span:
-        links = _links_from((0, len(tools)), (list(tools), dict(index), by_domain, tie), min_score, max_fanout)
+        links = _links_from((0, len(tools)), (tools, index, by_domain, tie), min_score, max_fanout)
     else:
         spans = [(s, min(len(tools), s + span)) for s in range(0, len(tools), span)]
         context = Packed((list(tools), dict(index), by_domain, tie))
@@ -154,7 +154,7 @@ def find_links(
     return links
 
 
-_Context = tuple[list[ToolSpec], dict[str, list[_End]], dict[str, dict[str, list[_End]]], list[int]]
+_Context = tuple[Sequence[ToolSpec], dict[str, list[_End]], dict[str, dict[str, list[_End]]], list[int]]
 
 
 def _links_from(span: tuple[int, int], context: _Context | Packed, min_score: float,

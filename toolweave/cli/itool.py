@@ -111,7 +111,7 @@ def eval_cmd(
     with _user_errors():
         dialogues = _data(data)
         levels = _levels(dialogues, curriculum_dir)
-        policy = make_policy(model, cache_path=cache) if model != "offline" else make_policy(model)
+        policy = make_policy(model, cache_path=cache)  # "offline" ignores the model settings
         scorer = make_nll_scorer(nll) if nll else None
 
         async def go() -> Any:
@@ -193,7 +193,7 @@ def mcts_cmd(
         cfg = _mcts_config(iterations, depth, seed, min_gap, max_overlap, min_chosen)
         # built here also with --executor ray: a bad model spec fails before Ray starts
         policy = make_policy(model, cache_path=cache, samples=samples, temperature=temperature, seed=seed) \
-            if model and model != "offline" else (make_policy("offline") if model else None)
+            if model else None
 
         async def go() -> Any:
             try:

@@ -23,7 +23,7 @@ def _eval_chunk(lines: list[str], model: str, seed: int, concurrency: int, level
     from toolweave.itool import make_nll_scorer, make_policy
 
     dialogues = [Dialogue.model_validate_json(line) for line in lines]
-    policy = make_policy(model, cache_path=Path(cache) if cache else None) if model != "offline" else make_policy(model)
+    policy = make_policy(model, cache_path=Path(cache) if cache else None)
     scorer = make_nll_scorer(nll) if nll else None
 
     async def go() -> EvalResult:
@@ -60,12 +60,8 @@ def _mcts_chunk(lines: list[str], cfg: MCTSConfig, model: str | None, samples: i
     from toolweave.itool import Policy, make_policy
 
     dialogues = [Dialogue.model_validate_json(line) for line in lines]
-    policy: Policy | None = None
-    if model == "offline":
-        policy = make_policy(model)
-    elif model:
-        policy = make_policy(model, cache_path=Path(cache) if cache else None, samples=samples,
-                             temperature=temperature, seed=cfg.seed)
+    policy: Policy | None = make_policy(model, cache_path=Path(cache) if cache else None, samples=samples,
+                                        temperature=temperature, seed=cfg.seed) if model else None
 
     async def go() -> list[DialogueSearch]:
         verifier = RuleVerifier()
