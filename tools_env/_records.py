@@ -4,6 +4,7 @@ delete / action). Every returned value validates against the tool's ``returns``.
 from __future__ import annotations
 
 import copy
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
@@ -25,6 +26,10 @@ _DELETED = "__deleted__"
 #: object-level keywords a per-field check cannot account for
 _OBJECT_LEVEL = ("oneOf", "anyOf", "allOf", "not", "if", "dependentSchemas", "dependentRequired", "propertyNames",
                  "patternProperties", "unevaluatedProperties", "maxProperties", "$ref")
+#: entries kept by the generation and validation memos (a few dialogues' worth of calls, so
+#: a dialogue's final replay finds its own values; memory stays flat however long the run)
+_MEMO_LIMIT = 8192
+_SCALARS = (str, int, float, bool, type(None))
 _STATUS_WORDS = {"delete": ("cancelled", "canceled", "deleted", "removed", "closed", "archived", "inactive"),
                  "create": ("confirmed", "created", "active", "open", "scheduled", "pending", "booked")}
 
@@ -40,6 +45,11 @@ class RecordOps:
         for entity in sorted(entities or set()):
             self.prefixes[entity] = _prefix(entity, set(self.prefixes.values()))
         self._validators: dict[tuple[int, tuple[str, ...]], tuple[dict[str, Any], Draft202012Validator]] = {}
+        #: (schema id, root id, seed, name) -> (schema, root, value): generation is a pure function of
+        #: these, and a replay or a repeated read asks for the same values again
+        self._generated: OrderedDict[tuple[int, int, int, str], tuple[Any, Any, Any]] = OrderedDict()
+        #: (validator id, type, scalar) -> (validator, valid): record fields go into many outputs
+        self._checked: OrderedDict[tuple[Any, ...], tuple[Any, bool]] = OrderedDict()
 
     # -- validation (cached per schema location) -----------------------------------------
     def _validator(self, root: dict[str, Any], path: tuple[str, ...], schema: dict[str, Any]) -> Draft202012Validator:
@@ -54,7 +64,16 @@ class RecordOps:
         return entry[1]
 
     def _valid(self, root: dict[str, Any], value: Any, path: tuple[str, ...] = (), schema: Any = None) -> bool:
-        return bool(self._validator(root, path, schema if schema is not None else root).is_valid(value))
+        validator = self._validator(root, path, schema if schema is not None else root)
+        if not isinstance(value, _SCALARS):
+            return bool(validator.is_valid(value))
+        key = (id(validator), type(value), value)
+        hit = self._checked.get(key)
+        if hit is not None and hit[0] is validator:  # the entry keeps its validator (and id) alive
+            return bool(hit[1])
+        ok = bool(validator.is_valid(value))
+        _remember(self._checked, key, (validator, ok))
+        return ok
 
     def _put(self, root: dict[str, Any], path: tuple[str, ...], obj_schema: dict[str, Any], obj: dict[str, Any],
              fields: dict[str, Any]) -> dict[str, Any]:
@@ -77,8 +96,16 @@ class RecordOps:
         return out
 
     def _gen(self, schema: dict[str, Any], seed: int, name: str = "", root: dict[str, Any] | None = None) -> Any:
+        root = root if root is not None else schema
+        key = (id(schema), id(root), seed, name)
+        hit = self._generated.get(key)
+        if hit is not None and hit[0] is schema and hit[1] is root:
+            self._generated.move_to_end(key)
+            return json_clone(hit[2])
         self.values.reseed(seed)
-        return self.values.value(schema, name=name, root=root if root is not None else schema)
+        value = self.values.value(schema, name=name, root=root)
+        _remember(self._generated, key, (schema, root, json_clone(value)))
+        return value
 
     def _overlay(self, returns: dict[str, Any], base: Any, fields: dict[str, Any]) -> Any:
         """Put ``fields`` into ``base`` (and one level down, e.g. ``{"booking": {...}}``
@@ -251,6 +278,21 @@ class RecordOps:
             world = world.with_record(entity, rid, item)
             records.append(item)
         return world, records
+
+
+def json_clone(value: Any) -> Any:
+    """A deep copy of JSON-like data (dicts, lists, scalars), much cheaper than ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {k: json_clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_clone(v) for v in value]
+    return value
+
+
+def _remember(memo: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+    memo[key] = value
+    if len(memo) > _MEMO_LIMIT:
+        memo.popitem(last=False)
 
 
 def _prefix(entity: str, taken: set[str]) -> str:

@@ -48,6 +48,7 @@ class SimSpec:
     agent_refs: Mapping[str, str]
     models: Mapping[str, Any] = field(default_factory=dict)
     cache_path: str | None = None
+    engine: str = "direct"
 
     def build(self) -> Simulator:
         from pathlib import Path
@@ -56,7 +57,7 @@ class SimSpec:
 
         refs = {role: ref for role, ref in self.agent_refs.items() if not ref.startswith("model:")}
         return Simulator(Scenario.model_validate(self.scenario), agent_refs=refs, models=dict(self.models),
-                         cache_path=Path(self.cache_path) if self.cache_path else None)
+                         cache_path=Path(self.cache_path) if self.cache_path else None, engine=self.engine)
 
 
 class Executor(Protocol):

@@ -167,6 +167,7 @@ async def run_batch(
         **params,
         "n": n,
         "executor": executor.name,
+        "engine": sim.engine,
         "counts": {"accepted": result.accepted, "rejected": result.rejected},
         "acceptance_rate": round(result.accepted / n, 4) if n else 0.0,
         "rejection_reasons": dict(sorted(result.reasons.items())),

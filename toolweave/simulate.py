@@ -15,12 +15,18 @@ from typing import Any
 
 from toolweave.agents import Agent
 from toolweave.agents.registry import DEFAULT_AGENTS, resolve_agent
-from toolweave.graphs.dialogue import build_dialogue_graph, initial_state, recursion_limit
+from toolweave.graphs._nodes import make_nodes
+from toolweave.graphs.dialogue import compile_dialogue_graph, dialogue_routes, initial_state, recursion_limit
+from toolweave.graphs.direct import DirectDialogue
 from toolweave.scenarios import Scenario, scenario_tools
 from toolweave.schema import CheckResult, Dialogue, ToolSpec, Verdict, derive_seed
 from toolweave.tools_env.env import ToolEnvironment
 
-__all__ = ["Simulator", "dialogue_from_state", "usage_from_state"]
+__all__ = ["ENGINES", "Simulator", "dialogue_from_state", "usage_from_state"]
+
+#: how a dialogue's graph is executed: ``direct`` calls the nodes and routes in a plain loop
+#: (same output, no per-step LangGraph machinery), ``langgraph`` runs the compiled graph
+ENGINES = ("direct", "langgraph")
 
 
 class Simulator:
@@ -33,8 +39,13 @@ class Simulator:
         tools: list[ToolSpec] | None = None,
         models: Mapping[str, Any] | None = None,
         cache_path: Path | None = None,
+        engine: str = "direct",
     ) -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"engine {engine!r}: expected one of {', '.join(ENGINES)}")
         self.scenario = scenario
+        #: how ``simulate`` runs the graph (stepping, streaming and checkpoints always use LangGraph)
+        self.engine = engine
         #: role -> model config for LLM-backed agents (from the scenario or the command line)
         self.models: dict[str, Any] = dict(models or {})
         self.tools = tools if tools is not None else scenario_tools(scenario)
@@ -60,16 +71,22 @@ class Simulator:
     # -- per tool subset ------------------------------------------------------------------
     def graph_for(self, tools: list[ToolSpec], checkpointer: Any = None,
                   interrupt_before: list[str] | None = None) -> tuple[ToolEnvironment, Any]:
+        """(environment, graph) for this tool subset: a compiled LangGraph graph, or with the
+        ``direct`` engine and no checkpointer or interrupts, a :class:`DirectDialogue`."""
         key = tuple(t.name for t in tools)
         if checkpointer is None and interrupt_before is None and key in self._graphs:
             self._graphs.move_to_end(key)
             return self._graphs[key]
         w = self.scenario.world
         env = ToolEnvironment(tools, w.env, bindings=w.bindings or None)
-        graph = build_dialogue_graph(self.agents, env, checkpointer=checkpointer, max_turns=self.scenario.max_turns,
-                                     max_regenerations=self.scenario.verify.max_regenerations,
-                                     interrupt_before=interrupt_before, llm_tools=w.llm_tools,
-                                     consistency_samples=self.scenario.verify.consistency_samples)
+        nodes = make_nodes(self.agents, env, max_turns=self.scenario.max_turns,
+                           max_regenerations=self.scenario.verify.max_regenerations, llm_tools=w.llm_tools,
+                           consistency_samples=self.scenario.verify.consistency_samples)
+        graph: Any
+        if self.engine == "direct" and checkpointer is None and interrupt_before is None:
+            graph = DirectDialogue(nodes, dialogue_routes(), lambda: compile_dialogue_graph(nodes))
+        else:
+            graph = compile_dialogue_graph(nodes, checkpointer=checkpointer, interrupt_before=interrupt_before)
         if checkpointer is None and interrupt_before is None:
             self._graphs[key] = (env, graph)
             if len(self._graphs) > 256:

@@ -44,6 +44,9 @@ def run(
         help="Where dialogues run: local (asyncio, this process), process (worker processes) or ray.")] = "local",
     workers: Annotated[int, typer.Option(min=1, help="Worker processes / Ray workers (process and ray).")] = 2,
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (default: a local Ray).")] = None,
+    engine: Annotated[str, typer.Option(
+        help="How each dialogue's graph runs: direct (its nodes and routes in a plain loop, fastest) or "
+        "langgraph (the compiled LangGraph graph). Same output either way.")] = "direct",
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Simulate N dialogues of a scenario and write accepted/rejected JSONL plus a manifest."""
@@ -51,7 +54,7 @@ def run(
     from toolweave.agents.registry import AgentRefError
     from toolweave.runner import RunError, run_batch
     from toolweave.scenarios import ScenarioError, load_scenario
-    from toolweave.simulate import Simulator
+    from toolweave.simulate import ENGINES, Simulator
 
     try:
         sc = load_scenario(scenario)
@@ -60,8 +63,10 @@ def run(
     refs = parse_assignments(agent or [], "--agent")
     models = parse_assignments(model or [], "--model")
     cache_path = None if no_cache else cache
+    if engine not in ENGINES:
+        fail(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
     try:
-        sim = Simulator(sc, agent_refs=refs, models=models, cache_path=cache_path)
+        sim = Simulator(sc, agent_refs=refs, models=models, cache_path=cache_path, engine=engine)
     except (AgentRefError, ModelSetupError) as exc:
         fail(str(exc))
     except (ValueError, OSError) as exc:
@@ -113,7 +118,7 @@ def _make_executor(kind: str, sim: Any, scenario: Any, *, workers: int, concurre
     if kind == "local":
         return LocalExecutor(sim, concurrency)
     spec = SimSpec(scenario=scenario.model_dump(mode="json"), agent_refs=dict(sim.agent_refs), models=sim.models,
-                   cache_path=str(cache_path) if cache_path else None)
+                   cache_path=str(cache_path) if cache_path else None, engine=sim.engine)
     if kind == "process":
         return ProcessExecutor(spec, workers=workers, concurrency=concurrency)
     if kind == "ray":
