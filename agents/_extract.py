@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -14,7 +15,7 @@ from toolweave.agents._phrasing import ORDINALS, param_phrase, words
 from toolweave.schema import ToolSpec, canonical_json
 from toolweave.tools_env.analysis import singular, split_words
 
-__all__ = ["extract_args", "find_in_results", "score_tool", "split_clauses"]
+__all__ = ["ToolInfo", "extract_args", "find_in_results", "score_tool", "split_clauses", "tool_info"]
 
 _STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "by", "with", "and", "or", "from", "at", "its",
          "their", "your", "my", "is", "be", "as", "that", "this", "it", "into", "all", "any", "given", "using",
@@ -30,6 +31,11 @@ _CLAUSE_MARKERS = re.compile(r"\s+(?:Also|At the same time|Additionally),\s+")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _LEAD = re.compile(r"^[\s:=\-—]+|^(?:is|are|of|as|should be|to|=)\s+", re.I)
 _TRAIL_WORDS = ("and", "instead", "please")
+_SENTENCE_END = re.compile(r"\.\s+[A-Z]")
+_INTEGER = re.compile(r"-?\d+")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
+_BARE_ANSWER = re.compile(r"^(?:it'?s|it is|sure|ok|okay)[,\s]+", re.I)
 
 
 def split_clauses(text: str) -> list[str]:
@@ -49,14 +55,90 @@ def signature(tool: ToolSpec) -> tuple[frozenset[str], frozenset[str], tuple[str
     return _signature(tool.key())
 
 
-def score_tool(text: str, tool: ToolSpec) -> float:
-    """How strongly a clause asks for this tool (0 = not at all)."""
-    name, desc, phrases = signature(tool)
+@dataclass(frozen=True)
+class ToolInfo:
+    """What the assistant reads off one tool, computed once per tool content."""
+
+    #: score_tool: name and description words, description as the user might quote it
+    name: frozenset[str]
+    desc: frozenset[str]
+    said_description: str | None
+    #: score_tool: distinct parameter phrases with their ``\bphrase\b`` pattern
+    phrases: tuple[tuple[str, re.Pattern[str]], ...]
+    #: extract_args: the tool's own description / name (case-insensitive), not values
+    selves: tuple[re.Pattern[str], ...]
+    #: parameters, longest phrase first: (param, phrase, span pattern, word pattern)
+    params: tuple[tuple[str, str, re.Pattern[str], re.Pattern[str]], ...]
+    #: parameter -> validator of its sub-schema
+    validators: dict[str, Draft202012Validator]
+
+
+class _Keyed:
+    """A tool hashed and compared by its content key (the cache keeps the tool alive)."""
+
+    __slots__ = ("key", "tool")
+
+    def __init__(self, tool: ToolSpec) -> None:
+        self.tool = tool
+        self.key = tool.key()
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Keyed) and other.key == self.key
+
+
+#: id(tool) -> (tool, its info): the tool is held, so its id is not reused meanwhile
+_BY_ID: dict[int, tuple[ToolSpec, ToolInfo]] = {}
+
+
+def tool_info(tool: ToolSpec) -> ToolInfo:
+    """The :class:`ToolInfo` of a tool, cached by the tool's whole content (and, like
+    :meth:`ToolSpec.key`, per tool object: tools are immutable once in use)."""
+    hit = _BY_ID.get(id(tool))
+    if hit is not None and hit[0] is tool:
+        return hit[1]
+    info = _tool_info(_Keyed(tool))
+    if len(_BY_ID) >= 4096:
+        _BY_ID.clear()
+    _BY_ID[id(tool)] = (tool, info)
+    return info
+
+
+@lru_cache(maxsize=4096)
+def _tool_info(keyed: _Keyed) -> ToolInfo:
+    tool, key = keyed.tool, keyed.key
+    name, desc, phrases = _signature(key)
+    params = sorted(tool.properties, key=lambda p: -len(param_phrase(p)))
+    return ToolInfo(
+        name=name,
+        desc=desc,
+        said_description=tool.description.strip().rstrip(".").lower() if tool.description else None,
+        phrases=tuple((p, re.compile(rf"\b{re.escape(p)}\b")) for p in phrases),
+        selves=tuple(re.compile(re.escape(said), re.I) for said in _self_descriptions(tool)),
+        params=tuple((p, param_phrase(p), re.compile(rf"(?<![\w-]){re.escape(param_phrase(p))}(?![\w-])"),
+                      re.compile(rf"\b{re.escape(param_phrase(p))}\b")) for p in params),
+        validators={p: _validator(canonical_json(_subschema(tool, p))) for p in tool.properties},
+    )
+
+
+@lru_cache(maxsize=8192)
+def _said(text: str) -> tuple[str, frozenset[str]]:
+    """A clause lower-cased, and its (singular) words widened by synonyms."""
     said = {singular(w) for w in words(text)}
     for key, syns in _SYNONYMS.items():
         if said & syns:
             said.add(key)
             said |= syns
+    return text.lower(), frozenset(said)
+
+
+def score_tool(text: str, tool: ToolSpec) -> float:
+    """How strongly a clause asks for this tool (0 = not at all)."""
+    info = tool_info(tool)
+    name, desc = info.name, info.desc
+    lowered, said = _said(text)
     score = 0.0
     if name and name <= said:
         score += 3.0
@@ -64,10 +146,9 @@ def score_tool(text: str, tool: ToolSpec) -> float:
         score += 1.5 * len(name & said) / len(name)
     if desc:
         score += 3.0 * len(desc & said) / len(desc)
-    lowered = text.lower()
-    if tool.description and tool.description.strip().rstrip(".").lower() in lowered:
+    if info.said_description is not None and info.said_description in lowered:
         score += 3.0
-    score += 0.3 * sum(1 for p in phrases if re.search(rf"\b{re.escape(p)}\b", lowered))
+    score += 0.3 * sum(1 for p, pattern in info.phrases if p in lowered and pattern.search(lowered))
     return score
 
 
@@ -97,9 +178,9 @@ def _convert(text: str, schema: dict[str, Any]) -> list[Any]:
             if str(v).lower() == text.lower():
                 out.append(v)
     for t in types:
-        if t == "integer" and re.fullmatch(r"-?\d+", text):
+        if t == "integer" and _INTEGER.fullmatch(text):
             out.append(int(text))
-        elif t == "number" and re.fullmatch(r"-?\d+(?:\.\d+)?", text):
+        elif t == "number" and _NUMBER.fullmatch(text):
             out.append(float(text) if "." in text else int(text))
         elif t == "boolean" and text.lower() in ("yes", "no", "true", "false"):
             out.append(text.lower() in ("yes", "true"))
@@ -126,7 +207,7 @@ def _cleanup(raw: str) -> list[str]:
     text = raw
     for _ in range(3):
         text = _LEAD.sub("", text).strip()
-    sentence_end = re.search(r"\.\s+[A-Z]", text)
+    sentence_end = _SENTENCE_END.search(text)
     if sentence_end:
         text = text[: sentence_end.start()]
     text = _strip_trail(text)
@@ -146,33 +227,38 @@ def extract_args(text: str, tool: ToolSpec, *, asked: str | None = None) -> dict
         quoted.append(m.group(0))
         return f"\x00{len(quoted) - 1}\x00"
 
-    masked = _QUOTED.sub(_mask, text)
+    masked = _QUOTED.sub(_mask, text) if '"' in text else text
+    info = tool_info(tool)
     # the tool's own description or name, when the user quotes it as the request, is not a value
-    for said in _self_descriptions(tool):
-        masked = re.sub(re.escape(said), lambda m: " " * len(m.group(0)), masked, flags=re.I)
+    for pattern in info.selves:
+        masked = pattern.sub(_blank, masked)
     lowered = masked.lower()
-    params = sorted(tool.properties, key=lambda p: -len(param_phrase(p)))
     spans: list[tuple[int, int, str]] = []
-    for p in params:
-        for m in re.finditer(rf"(?<![\w-]){re.escape(param_phrase(p))}(?![\w-])", lowered):
+    for p, phrase, pattern, _ in info.params:
+        if phrase not in lowered:
+            continue
+        for m in pattern.finditer(lowered):
             if not any(s <= m.start() < e or s < m.end() <= e for s, e, _ in spans):
                 spans.append((m.start(), m.end(), p))
     spans.sort()
     found: dict[str, Any] = {}
     for i, (_, end, p) in enumerate(spans):
         stop = spans[i + 1][0] if i + 1 < len(spans) else len(masked)
-        value = _value_from(masked[end:stop], quoted, tool, p)
+        value = _value_from(masked[end:stop], quoted, tool, p, info)
         if value is not _MISSING:
             found[p] = value
     if asked and asked not in found and asked in tool.properties:
-        value = _value_from(re.sub(r"^(?:it'?s|it is|sure|ok|okay)[,\s]+", "", masked, flags=re.I), quoted,
-                            tool, asked)
+        value = _value_from(_BARE_ANSWER.sub("", masked), quoted, tool, asked, info)
         if value is not _MISSING:
             found[asked] = value
     return found
 
 
 _MISSING = object()
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group(0))
 
 
 def _self_descriptions(tool: ToolSpec) -> list[str]:
@@ -185,13 +271,14 @@ def _self_descriptions(tool: ToolSpec) -> list[str]:
 _NOT_A_START = {"for", "on", "in", "a", "an", "with", "to", "from", "of", "at", "by", "and", "or", "between"}
 
 
-def _value_from(raw: str, quoted: list[str], tool: ToolSpec, param: str) -> Any:
+def _value_from(raw: str, quoted: list[str], tool: ToolSpec, param: str, info: ToolInfo) -> Any:
     schema = _subschema(tool, param)
-    validator = _validator(canonical_json(schema))
+    validator = info.validators[param]
     for cand in _cleanup(raw):
         if cand.split(" ", 1)[0].lower() in _NOT_A_START:
             continue
-        cand = re.sub(r"\x00(\d+)\x00", lambda m: quoted[int(m.group(1))], cand)
+        if "\x00" in cand:
+            cand = _PLACEHOLDER.sub(lambda m: quoted[int(m.group(1))], cand)
         if cand.startswith('"') and cand.endswith('"') and "string" in str(schema.get("type", "string")):
             try:
                 cand_value: Any = json.loads(cand)

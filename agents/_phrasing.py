@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from toolweave.schema import ToolSpec
@@ -28,8 +29,10 @@ __all__ = [
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth")
 _SPLIT = re.compile(r"[^a-z0-9]+")
+_RISKY_CHARS = re.compile("[,;:\"\n\u2014]")
 
 
+@lru_cache(maxsize=65536)
 def param_phrase(name: str) -> str:
     """``departure_date`` -> ``departure date``; ``userId`` -> ``user id``."""
     return " ".join(split_words(name))
@@ -58,7 +61,7 @@ def format_value(value: Any, phrases: tuple[str, ...] = ()) -> str:
         return text if float(text) == value else repr(value)
     text = str(value)
     lowered = f" {text.lower()} "
-    risky = any(ch in text for ch in ",;:\"\n—") or " and " in lowered or text.endswith(".") or any(
+    risky = _RISKY_CHARS.search(text) is not None or " and " in lowered or text.endswith(".") or any(
         f" {p} " in lowered for p in phrases
     ) or text.strip() != text or not text
     if risky:
@@ -80,8 +83,13 @@ def render_args(tool: ToolSpec, slots: dict[str, Any]) -> str:
     return join_phrases(parts)
 
 
+@lru_cache(maxsize=16384)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in _SPLIT.split(text.lower()) if w)
+
+
 def words(text: str) -> list[str]:
-    return [w for w in _SPLIT.split(text.lower()) if w]
+    return list(_words(text))
 
 
 USER_TEMPLATES: dict[str, tuple[str, ...]] = {

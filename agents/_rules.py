@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,10 +38,19 @@ class RuleContext:
     ended: str = "plan_complete"
     max_reply_chars: int = 2000
     extra: dict[str, Any] = field(default_factory=dict)
+    #: calls() of (messages, their count, start) — rules ask for it several times
+    _calls: tuple[list[Message], int, int, list[tuple[int, Any]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def calls(self) -> list[tuple[int, Any]]:
-        return [(i, c) for i, m in enumerate(self.messages) if i >= self.start and m.role == "assistant"
-                for c in m.tool_calls]
+        cached = self._calls
+        if cached is not None and cached[0] is self.messages and cached[1] == len(self.messages) \
+                and cached[2] == self.start:
+            return list(cached[3])
+        out = [(i, c) for i, m in enumerate(self.messages) if i >= self.start and m.role == "assistant"
+               for c in m.tool_calls]
+        self._calls = (self.messages, len(self.messages), self.start, out)
+        return list(out)
 
 
 Rule = Callable[[RuleContext], list[CheckResult]]
@@ -116,19 +126,28 @@ def args_valid(ctx: RuleContext) -> list[CheckResult]:
 def call_answered(ctx: RuleContext) -> list[CheckResult]:
     out = []
     msgs = ctx.messages
-    for i, c in ctx.calls():
-        answers = [j for j in range(i + 1, len(msgs)) if msgs[j].role == "tool" and msgs[j].tool_call_id == c.id]
+    calls = ctx.calls()
+    answering: dict[str | None, list[int]] = {}
+    for j, m in enumerate(msgs):
+        if m.role == "tool":
+            answering.setdefault(m.tool_call_id, []).append(j)
+    for i, c in calls:
+        answers = [j for j in answering.get(c.id, ()) if j > i]
         if len(answers) != 1:
             out.append(_fail("call_answered", f"call {c.id} ({c.name}) has {len(answers)} tool answers", i))
         elif msgs[answers[0]].name not in (None, c.name):
             out.append(_fail("call_answered", f"call {c.id} names {c.name} but its answer names "
                              f"{msgs[answers[0]].name}", answers[0]))
-    ids = [c.id for _, c in ctx.calls()]
+    ids = [c.id for _, c in calls]
     if len(ids) != len(set(ids)):
         out.append(_fail("call_answered", "duplicate tool call ids"))
+    known: set[str] | None = None
     for j, m in enumerate(msgs[ctx.start:], ctx.start):
-        if m.role == "tool" and m.tool_call_id not in set(ids) | {
-                c.id for k, mm in enumerate(msgs[: ctx.start]) for c in mm.tool_calls}:
+        if m.role != "tool":
+            continue
+        if known is None:
+            known = set(ids) | {c.id for mm in msgs[: ctx.start] for c in mm.tool_calls}
+        if m.tool_call_id not in known:
             out.append(_fail("call_answered", f"tool message answers unknown call {m.tool_call_id}", j))
     return out or _ok("call_answered")
 
@@ -155,7 +174,18 @@ def roles_in_order(ctx: RuleContext) -> list[CheckResult]:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.lower()).strip()
+    """Lower-cased, whitespace runs as one space, trimmed (short texts memoized)."""
+    if len(text) > 512:
+        return _normalize(text)
+    return _norm_short(text)
+
+
+def _normalize(text: str) -> str:
+    # same as re.sub(r"\s+", " ", text.lower()).strip(): \s and str.split() agree on whitespace
+    return " ".join(text.lower().split())
+
+
+_norm_short = lru_cache(maxsize=16384)(_normalize)
 
 
 def _leaves(value: Any) -> list[Any]:
@@ -199,11 +229,29 @@ def grounded_args(ctx: RuleContext) -> list[CheckResult]:
         if m.role in ("user", "system") and m.content:
             seen.append(_norm(m.content))
         elif m.role == "tool":
-            content = m.result.content if m.result is not None else m.content
-            seen.append(_norm(json.dumps(content, ensure_ascii=False) if not isinstance(content, str)
-                              else content))
-            seen.append(" ".join(_norm(str(x)) for x in _leaves(content)))
+            seen.extend(_tool_texts(m))
     return out or _ok("grounded_args")
+
+
+#: id(message) -> (message, its content, the two normalized texts); holds the message,
+#: so an id is never reused while its entry lives
+_TOOL_TEXTS: OrderedDict[int, tuple[Message, Any, str, str]] = OrderedDict()
+_TOOL_TEXTS_MAX = 2048
+
+
+def _tool_texts(m: Message) -> tuple[str, str]:
+    """What a tool message adds to the grounding corpus: its content as JSON and its
+    leaf values, normalized (computed once per message: turns re-verify the dialogue)."""
+    content = m.result.content if m.result is not None else m.content
+    hit = _TOOL_TEXTS.get(id(m))
+    if hit is not None and hit[0] is m and hit[1] is content:
+        return hit[2], hit[3]
+    as_json = _norm(json.dumps(content, ensure_ascii=False) if not isinstance(content, str) else content)
+    leaves = " ".join(_norm(str(x)) for x in _leaves(content))
+    _TOOL_TEXTS[id(m)] = (m, content, as_json, leaves)
+    if len(_TOOL_TEXTS) > _TOOL_TEXTS_MAX:
+        _TOOL_TEXTS.popitem(last=False)
+    return as_json, leaves
 
 
 _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")

@@ -109,13 +109,17 @@ def _returns_validator(schema_json: str) -> Draft202012Validator:
 def judge_tool_response(messages: list[Message], tools: dict[str, Any]) -> list[CheckResult]:
     out = []
     calls = {c.id: c for m in messages for c in m.tool_calls}
+    schemas: dict[str, str] = {}
     for i, m in enumerate(messages):
         if m.role != "tool" or m.result is None or not m.result.ok:
             continue
         tool = tools.get(m.name or "")
         if tool is None or not tool.returns:
             continue
-        errors = list(_returns_validator(canonical_json(tool.returns)).iter_errors(m.result.content))
+        schema_json = schemas.get(tool.name)
+        if schema_json is None:
+            schema_json = schemas[tool.name] = canonical_json(tool.returns)
+        errors = list(_returns_validator(schema_json).iter_errors(m.result.content))
         if errors:
             out.append(_fail("tool_response", f"{m.name}: result does not fit its returns schema: "
                              f"{errors[0].message}", i))

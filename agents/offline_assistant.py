@@ -9,11 +9,10 @@ import random
 import re
 from typing import Any
 
-from toolweave.agents._extract import MISSING, extract_args, find_in_results, score_tool, split_clauses
+from toolweave.agents._extract import MISSING, extract_args, find_in_results, score_tool, split_clauses, tool_info
 from toolweave.agents._phrasing import CHITCHAT_REPLIES, format_value, param_phrase, words
 from toolweave.agents._protocol import AgentOutput, AgentView
 from toolweave.schema import Message, ToolCall, ToolSpec, derive_seed
-from toolweave.tools_env.analysis import split_words
 
 __all__ = ["OfflineAssistant"]
 
@@ -33,16 +32,14 @@ class OfflineAssistant:
         self.threshold = threshold
 
     async def act(self, view: AgentView) -> AgentOutput:
-        rng = random.Random(view.seed)
         msgs = view.messages
         tools = {t.name: t for t in view.tools}
         if msgs and msgs[-1].role == "tool":
-            return AgentOutput(messages=[self._after_tools(msgs, tools, view.seed, rng)])
-        return AgentOutput(messages=[self._after_user(msgs, tools, view.seed, rng)])
+            return AgentOutput(messages=[self._after_tools(msgs, tools, view.seed)])
+        return AgentOutput(messages=[self._after_user(msgs, tools, view.seed)])
 
     # -- after tool results -----------------------------------------------------------
-    def _after_tools(self, msgs: list[Message], tools: dict[str, ToolSpec], seed: int,
-                     rng: random.Random) -> Message:
+    def _after_tools(self, msgs: list[Message], tools: dict[str, ToolSpec], seed: int) -> Message:
         last_call = max(i for i, m in enumerate(msgs) if m.role == "assistant" and m.tool_calls)
         results = [m.result for m in msgs[last_call + 1:] if m.role == "tool" and m.result is not None]
         calls = {c.id: c for c in msgs[last_call].tool_calls}
@@ -61,9 +58,10 @@ class OfflineAssistant:
             new_calls = [ToolCall(id=_call_id(seed, k), name=c.name, arguments=dict(c.arguments))
                          for k, c in enumerate(retry)]
             return Message(role="assistant", content="", tool_calls=new_calls)
+        rng = random.Random(seed)  # one per act, made only where a choice is drawn
         parts = []
         for r in results:
-            words_ = " ".join(split_words(r.name))
+            words_ = param_phrase(r.name)
             if r.error is not None:
                 parts.append(f"I couldn't complete the {words_} request: {r.error}.")
             else:
@@ -71,8 +69,7 @@ class OfflineAssistant:
         return Message(role="assistant", content=" ".join(parts))
 
     # -- after a user message ---------------------------------------------------------
-    def _after_user(self, msgs: list[Message], tools: dict[str, ToolSpec], seed: int,
-                    rng: random.Random) -> Message:
+    def _after_user(self, msgs: list[Message], tools: dict[str, ToolSpec], seed: int) -> Message:
         users = [i for i, m in enumerate(msgs) if m.role == "user"]
         if not users:
             return Message(role="assistant", content="Hello! How can I help you today?")
@@ -109,7 +106,7 @@ class OfflineAssistant:
                 else:
                     args[p] = value
             if missing:
-                return Message(role="assistant", content=_ask(tool, missing[0], rng))
+                return Message(role="assistant", content=_ask(tool, missing[0], random.Random(seed)))
             calls.append(ToolCall(id=_call_id(seed, len(calls)), name=tool.name, arguments=args))
         if calls:
             return Message(role="assistant", content="", tool_calls=calls)
@@ -159,7 +156,7 @@ _ASK_PREFIXES = ("Could you tell me", "What is the", "Which", "I need the", "Ple
 
 def _ask(tool: ToolSpec, param: str, rng: random.Random) -> str:
     phrase = param_phrase(param)
-    what = " ".join(split_words(tool.name))
+    what = param_phrase(tool.name)
     return rng.choice((
         f"Could you tell me the {phrase} so I can {what}?",
         f"What is the {phrase} you'd like me to use?",
@@ -172,8 +169,8 @@ def _asked_param(question: str | None, tool: ToolSpec) -> str | None:
     if not question:
         return None
     lowered = question.lower()
-    for p in sorted(tool.properties, key=lambda p: -len(param_phrase(p))):
-        if re.search(rf"\b{re.escape(param_phrase(p))}\b", lowered):
+    for p, phrase, _, pattern in tool_info(tool).params:
+        if phrase in lowered and pattern.search(lowered):
             return p
     return None
 
@@ -187,7 +184,7 @@ def _call_id(seed: int, k: int) -> str:
 
 
 def _capabilities(tools: dict[str, ToolSpec]) -> str:
-    names = [" ".join(split_words(n)) for n in sorted(tools)][:6]
+    names = [param_phrase(n) for n in sorted(tools)][:6]
     if not names:
         return "chat with you"
     return "help you " + (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0])
@@ -197,7 +194,7 @@ def _scalars(obj: dict[str, Any], limit: int = 5) -> list[str]:
     out = []
     for k, v in obj.items():
         if isinstance(v, (str, int, float, bool)):
-            out.append(f"{' '.join(split_words(k))} {format_value(v)}")
+            out.append(f"{param_phrase(k)} {format_value(v)}")
         if len(out) >= limit:
             break
     return out
@@ -216,5 +213,5 @@ def _summarize(name: str, content: Any, rng: random.Random) -> str:
             return f"{opener} I found no {' '.join(words(key))} matching that."
     fields = _scalars(content)
     if not fields:
-        return f"{opener} The {' '.join(split_words(name))} request succeeded."
+        return f"{opener} The {param_phrase(name)} request succeeded."
     return f"{opener} " + "; ".join(fields) + "."

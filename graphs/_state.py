@@ -9,7 +9,11 @@ from typing import Annotated, Any, TypedDict
 from toolweave.schema import Message, Plan, ToolSpec, Verdict
 from toolweave.tools_env.world import World
 
-__all__ = ["DialogueState", "merge_messages"]
+__all__ = ["END", "DialogueState", "merge_messages"]
+
+#: where a route goes to finish the dialogue: LangGraph's ``END`` (the same string, kept
+#: here so that a batch run on the direct engine does not import LangGraph at all)
+END = "__end__"
 
 
 def merge_messages(left: list[Message], right: list[Message] | dict[str, Any]) -> list[Message]:

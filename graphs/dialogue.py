@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from langgraph.graph import END, START, StateGraph
-
 from toolweave.agents import Agent
 from toolweave.graphs._nodes import MAX_TOOL_ROUNDS, make_nodes
-from toolweave.graphs._state import DialogueState, merge_messages
+from toolweave.graphs._state import END, DialogueState, merge_messages
 from toolweave.schema import Message, Plan, ToolSpec
 from toolweave.tools_env.env import ToolEnvironment
 from toolweave.tools_env.world import World
@@ -157,6 +155,8 @@ def dialogue_routes(routes: Mapping[str, Callable[[DialogueState], str]] | None 
 def compile_dialogue_graph(nodes: Mapping[str, Any], routes: Mapping[str, Callable[[DialogueState], str]] | None = None,
                            *, checkpointer: Any = None, interrupt_before: list[str] | None = None) -> Any:
     """Compile the nodes of :func:`~toolweave.graphs._nodes.make_nodes` and the routes into LangGraph."""
+    from langgraph.graph import START, StateGraph
+
     r = dialogue_routes(routes)
 
     def asynced(fn: Callable[[DialogueState], str]) -> Callable[[DialogueState], Any]:

@@ -19,10 +19,8 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Annotated, Any, get_origin, get_type_hints
 
-from langgraph.graph import END
-
 from toolweave.graphs._nodes import Node
-from toolweave.graphs._state import DialogueState
+from toolweave.graphs._state import END, DialogueState
 
 __all__ = ["DirectDialogue", "apply_update"]
 

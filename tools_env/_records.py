@@ -4,6 +4,8 @@ delete / action). Every returned value validates against the tool's ``returns``.
 from __future__ import annotations
 
 import copy
+import json
+import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,40 @@ _OBJECT_LEVEL = ("oneOf", "anyOf", "allOf", "not", "if", "dependentSchemas", "de
 #: a dialogue's final replay finds its own values; memory stays flat however long the run)
 _MEMO_LIMIT = 8192
 _SCALARS = (str, int, float, bool, type(None))
+
+
+class Memo:
+    """A bounded LRU shared by every environment of the process (the verifier replays a
+    dialogue on its own environment over the same tool schemas). Each entry holds the
+    objects whose ids are in its key, so an id cannot be reused while it is cached."""
+
+    def __init__(self, limit: int = _MEMO_LIMIT) -> None:
+        self.limit = limit
+        self._data: OrderedDict[Any, tuple[Any, Any, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, ref: Any, ref2: Any = None) -> tuple[bool, Any]:
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None or hit[0] is not ref or hit[1] is not ref2:
+                return False, None
+            self._data.move_to_end(key)
+            return True, hit[2]
+
+    def put(self, key: Any, ref: Any, value: Any, ref2: Any = None) -> None:
+        with self._lock:
+            self._data[key] = (ref, ref2, value)
+            if len(self._data) > self.limit:
+                self._data.popitem(last=False)
+
+
+#: (schema id, root id, seed, name, locale) -> generated value (a pure function of these)
+_GENERATED = Memo()
+#: (root id, path) -> compiled validator of that schema location
+_VALIDATORS = Memo()
+#: (validator id, type, scalar or JSON text) -> valid: record fields go into many outputs,
+#: and a replay checks the same values again
+_CHECKED = Memo(4 * _MEMO_LIMIT)
 _STATUS_WORDS = {"delete": ("cancelled", "canceled", "deleted", "removed", "closed", "archived", "inactive"),
                  "create": ("confirmed", "created", "active", "open", "scheduled", "pending", "booked")}
 
@@ -44,36 +80,29 @@ class RecordOps:
         self.prefixes: dict[str, str] = {}
         for entity in sorted(entities or set()):
             self.prefixes[entity] = _prefix(entity, set(self.prefixes.values()))
-        self._validators: dict[tuple[int, tuple[str, ...]], tuple[dict[str, Any], Draft202012Validator]] = {}
-        #: (schema id, root id, seed, name) -> (schema, root, value): generation is a pure function of
-        #: these, and a replay or a repeated read asks for the same values again
-        self._generated: OrderedDict[tuple[int, int, int, str], tuple[Any, Any, Any]] = OrderedDict()
-        #: (validator id, type, scalar) -> (validator, valid): record fields go into many outputs
-        self._checked: OrderedDict[tuple[Any, ...], tuple[Any, bool]] = OrderedDict()
 
     # -- validation (cached per schema location) -----------------------------------------
     def _validator(self, root: dict[str, Any], path: tuple[str, ...], schema: dict[str, Any]) -> Draft202012Validator:
         """A compiled validator for the subschema at ``path`` of ``root`` (refs resolved
         against the root's definitions); cached by the root's identity and the path."""
         key = (id(root), path)
-        entry = self._validators.get(key)
-        if entry is None or entry[0] is not root:
-            wrapped = {**schema, **_defs(root)} if path else schema
-            entry = (root, Draft202012Validator(wrapped))
-            self._validators[key] = entry
-        return entry[1]
+        found, validator = _VALIDATORS.get(key, root)
+        if not found:
+            validator = Draft202012Validator({**schema, **_defs(root)} if path else schema)
+            _VALIDATORS.put(key, root, validator)
+        return validator  # type: ignore[no-any-return]
 
     def _valid(self, root: dict[str, Any], value: Any, path: tuple[str, ...] = (), schema: Any = None) -> bool:
         validator = self._validator(root, path, schema if schema is not None else root)
-        if not isinstance(value, _SCALARS):
+        try:
+            key = (id(validator), type(value), value if isinstance(value, _SCALARS) else _strict_json(value))
+        except (TypeError, ValueError):  # not JSON (a bound tool's odd value): checked, not memoized
             return bool(validator.is_valid(value))
-        key = (id(validator), type(value), value)
-        hit = self._checked.get(key)
-        if hit is not None and hit[0] is validator:  # the entry keeps its validator (and id) alive
-            return bool(hit[1])
-        ok = bool(validator.is_valid(value))
-        _remember(self._checked, key, (validator, ok))
-        return ok
+        found, ok = _CHECKED.get(key, validator)
+        if not found:
+            ok = bool(validator.is_valid(value))
+            _CHECKED.put(key, validator, ok)
+        return bool(ok)
 
     def _put(self, root: dict[str, Any], path: tuple[str, ...], obj_schema: dict[str, Any], obj: dict[str, Any],
              fields: dict[str, Any]) -> dict[str, Any]:
@@ -97,14 +126,13 @@ class RecordOps:
 
     def _gen(self, schema: dict[str, Any], seed: int, name: str = "", root: dict[str, Any] | None = None) -> Any:
         root = root if root is not None else schema
-        key = (id(schema), id(root), seed, name)
-        hit = self._generated.get(key)
-        if hit is not None and hit[0] is schema and hit[1] is root:
-            self._generated.move_to_end(key)
-            return json_clone(hit[2])
+        key = (id(schema), id(root), seed, name, self.values.locale)
+        found, value = _GENERATED.get(key, schema, root)
+        if found:
+            return json_clone(value)
         self.values.reseed(seed)
         value = self.values.value(schema, name=name, root=root)
-        _remember(self._generated, key, (schema, root, json_clone(value)))
+        _GENERATED.put(key, schema, json_clone(value), root)
         return value
 
     def _overlay(self, returns: dict[str, Any], base: Any, fields: dict[str, Any]) -> Any:
@@ -280,6 +308,11 @@ class RecordOps:
         return world, records
 
 
+def _strict_json(value: Any) -> str:
+    """Canonical JSON text; raises TypeError on anything that is not JSON."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def json_clone(value: Any) -> Any:
     """A deep copy of JSON-like data (dicts, lists, scalars), much cheaper than ``copy.deepcopy``."""
     if isinstance(value, dict):
@@ -287,12 +320,6 @@ def json_clone(value: Any) -> Any:
     if isinstance(value, list):
         return [json_clone(v) for v in value]
     return value
-
-
-def _remember(memo: OrderedDict[Any, Any], key: Any, value: Any) -> None:
-    memo[key] = value
-    if len(memo) > _MEMO_LIMIT:
-        memo.popitem(last=False)
 
 
 def _prefix(entity: str, taken: set[str]) -> str:

@@ -42,12 +42,22 @@ _NOISE = {"details", "detail", "info", "information", "status", "by", "with", "f
           "all", "my", "new", "to", "from", "in", "on", "id", "data", "record", "records"}
 
 
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
+@lru_cache(maxsize=65536)
+def _split_words(identifier: str) -> tuple[str, ...]:
+    spaced = _CAMEL.sub(r"\1 \2", identifier)
+    return tuple(w.lower() for w in _NON_ALNUM.split(spaced) if w)
+
+
 def split_words(identifier: str) -> list[str]:
     """``getFlightDetails`` / ``get_flight-details`` -> ``['get', 'flight', 'details']``."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", identifier)
-    return [w.lower() for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
+    return list(_split_words(identifier))
 
 
+@lru_cache(maxsize=65536)
 def singular(word: str) -> str:
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ConfigDict, Field
 
 from toolweave.schema import ToolCall, ToolResult, ToolSpec, canonical_json, derive_seed
-from toolweave.tools_env._records import RecordOps
+from toolweave.tools_env._records import Memo, RecordOps
 from toolweave.tools_env.analysis import ToolProfile, profile_tool
 from toolweave.tools_env.values import ValueFactory
 from toolweave.tools_env.world import World
@@ -72,6 +72,11 @@ def inject_key(tool: str) -> str:
     return f"inject-failure:{tool}"
 
 
+#: (parameters schema id, canonical arguments) -> errors; the tool node, the verifier and
+#: the replay all check the same calls
+_ARGUMENT_ERRORS = Memo()
+
+
 def _format_error(err: Any) -> str:
     path = "/".join(str(p) for p in err.absolute_path)
     where = f"at '{path}'" if path else "at the top level"
@@ -123,8 +128,20 @@ class ToolEnvironment:
             return [f"unknown tool {name!r}"]
         if not isinstance(arguments, dict):
             return ["arguments must be a JSON object"]
+        params = self.tools[name].parameters
+        try:
+            key: Any = (id(params), canonical_json(arguments))
+        except (TypeError, ValueError):
+            key = None
+        if key is not None:
+            found, cached = _ARGUMENT_ERRORS.get(key, params)
+            if found:
+                return list(cached)
         errors = sorted(self.validator(name).iter_errors(arguments), key=lambda e: list(e.absolute_path))
-        return [_format_error(e) for e in errors]
+        out = [_format_error(e) for e in errors]
+        if key is not None:
+            _ARGUMENT_ERRORS.put(key, params, tuple(out))
+        return out
 
     # -- execution -----------------------------------------------------------------
     def call(self, world: World, call: ToolCall) -> tuple[World, ToolResult]:

@@ -73,6 +73,7 @@ class ValueFactory:
     """Seeded generator of values for JSON Schemas (see the module docstring)."""
 
     def __init__(self, seed: int = 0, locale: str = "en_US") -> None:
+        self.locale = locale
         self._faker = Faker(locale, use_weighting=False)
         self._rng = random.Random(seed)
         self._plans: dict[tuple[int, int, str | None], tuple[Any, Any, Plan]] = {}

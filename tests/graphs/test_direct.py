@@ -49,7 +49,8 @@ class Forgetful:
     async def act(self, view: AgentView) -> AgentOutput:
         out = await self.inner.act(view)
         if next(self.flip) and out.messages[0].tool_calls:
-            return AgentOutput(messages=[out.messages[0].model_copy(update={"tool_calls": [], "content": "Done \ufffd"})])
+            broken = out.messages[0].model_copy(update={"tool_calls": [], "content": "Done \ufffd"})
+            return AgentOutput(messages=[broken])
         return out
 
 
@@ -91,6 +92,22 @@ def test_stepping_and_checkpoints_always_use_langgraph() -> None:
     sim = Simulator(load_scenario("travel"))
     graph, _, _ = sim.start(0, 1, checkpointer=make_checkpointer(), interrupt_before=["assistant"])
     assert not isinstance(graph, DirectDialogue) and hasattr(graph, "get_state_history")
+
+
+def test_end_is_langgraphs_and_a_direct_run_does_not_import_langgraph() -> None:
+    import subprocess
+    import sys
+
+    from langgraph.graph import END as LANGGRAPH_END
+
+    from toolweave.graphs._state import END
+
+    assert END == LANGGRAPH_END
+    code = ("import asyncio, sys\nfrom toolweave.scenarios import load_scenario\n"
+            "from toolweave.simulate import Simulator\n"
+            "d = asyncio.run(Simulator(load_scenario('travel')).simulate(0, 1))\n"
+            "assert d.accepted and 'langgraph' not in sys.modules, sorted(m for m in sys.modules if 'lang' in m)\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_apply_update_merges_like_the_state_reducers() -> None:
