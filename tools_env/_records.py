@@ -268,18 +268,28 @@ class RecordOps:
         items_schema = _resolve(coll_schema.get("items", {}), returns) if isinstance(coll_schema, dict) else {}
         records = [r for r in world.records(entity) if not r.get(_DELETED) and _matches(r, args)]
         records.sort(key=lambda r: str(r.get(profile.id_field or "", "")))
+        fresh: set[int] = set()
         if not records and (entity not in self.created or self.settings.lazy_world):
             world, records = self._materialize(world, tool, profile, args, items_schema, returns)
-        base = self._base(tool, derive_seed(world.seed, "list", tool.name, canonical_json(args)))
+            fresh = {id(r) for r in records}  # made from the items schema just now: valid as they are
+        frame = _list_frame(returns, coll)
+        base = self._gen(frame, derive_seed(world.seed, "list", tool.name, canonical_json(args)), name=tool.name)
         if not isinstance(base, dict):
             return world, base, None
         ipath = ("items", coll)
+        fields = items_schema.get("properties", {}) if isinstance(items_schema, dict) else {}
+        required = items_schema.get("required", []) if isinstance(items_schema, dict) else []
         items = []
         for i, rec in enumerate(records):
-            item = self._gen(items_schema, derive_seed(world.seed, "item", entity, i), root=returns)
-            item = item if isinstance(item, dict) else {}
+            own = {k: v for k, v in rec.items() if k in fields}
+            usable = bool(own) and (id(rec) in fresh or (all(k in own for k in required)
+                                                        and self._valid(returns, own, ipath, items_schema)))
+            if not usable:
+                # a record of another shape (made by a create tool): generated fields fill the item
+                own = self._gen(items_schema, derive_seed(world.seed, "item", entity, i), root=returns)
+                own = own if isinstance(own, dict) else {}
             # the record's own fields, then the call's arguments echoed into same-named fields
-            items.append(self._put(returns, ipath, items_schema, item, {**rec, **args}))
+            items.append(self._put(returns, ipath, items_schema, own, {**rec, **args}))
         out = self._put(returns, (), returns, base, {**args, coll: items})
         counts = {f: len(items) for f in ("total", "count", "total_count", "total_results")
                   if isinstance(out.get(f), int)}
@@ -306,6 +316,27 @@ class RecordOps:
             world = world.with_record(entity, rid, item)
             records.append(item)
         return world, records
+
+
+#: (returns id, collection) -> the returns schema with that collection generated empty
+_FRAMES = Memo()
+
+
+def _list_frame(returns: dict[str, Any], coll: str) -> dict[str, Any]:
+    """The schema a list result's frame (totals, paging, echoes) is generated from: its
+    ``returns`` with the collection left empty, since the items are put in from records.
+    The schema itself when the collection may not be empty."""
+    found, frame = _FRAMES.get((id(returns), coll), returns)
+    if found:
+        return frame  # type: ignore[no-any-return]
+    props = returns.get("properties", {})
+    sub = _resolve(props.get(coll), returns) if coll else None
+    frame = returns
+    if isinstance(sub, dict) and sub.get("type") == "array" and not sub.get("minItems") and not any(
+            k in sub for k in _OBJECT_LEVEL):
+        frame = {**returns, "properties": {**props, coll: {**sub, "maxItems": 0}}}
+    _FRAMES.put((id(returns), coll), returns, frame)
+    return frame
 
 
 def _strict_json(value: Any) -> str:
