@@ -27,10 +27,19 @@ class RuleVerifier:
 
     def __init__(self) -> None:
         self._envs: OrderedDict[str, ToolEnvironment] = OrderedDict()
+        #: (tool names, id(settings), id(bindings)) -> (settings, bindings, env); holds both
+        #: objects so their ids stay theirs
+        self._quick: OrderedDict[tuple[Any, ...], tuple[Any, Any, ToolEnvironment]] = OrderedDict()
 
     def _env(self, view: AgentView) -> ToolEnvironment:
         settings = view.context.get("env", {})
-        key = canonical_json([[t.name for t in view.tools], settings, view.context.get("bindings", {})])
+        bindings = view.context.get("bindings", {})
+        # a dialogue's turns share their context objects: their ids spare re-serializing them
+        quick = (tuple(t.name for t in view.tools), id(settings), id(bindings))
+        hit = self._quick.get(quick)
+        if hit is not None and hit[0] is settings and hit[1] is bindings:
+            return hit[2]
+        key = canonical_json([[t.name for t in view.tools], settings, bindings])
         env = self._envs.get(key)
         if env is None:
             env = ToolEnvironment(view.tools, EnvSettings.model_validate(settings),
@@ -38,6 +47,9 @@ class RuleVerifier:
             self._envs[key] = env
             if len(self._envs) > 64:
                 self._envs.popitem(last=False)
+        self._quick[quick] = (settings, bindings, env)
+        if len(self._quick) > 256:
+            self._quick.popitem(last=False)
         return env
 
     async def act(self, view: AgentView) -> AgentOutput:

@@ -300,8 +300,9 @@ class RecordOps:
         entity = profile.entity or tool.name
         n = self.settings.search_results
         records = []
+        args_json = canonical_json(args)
         for i in range(n):
-            seed = derive_seed(world.seed, "search", tool.name, canonical_json(args), i)
+            seed = derive_seed(world.seed, "search", tool.name, args_json, i)
             item = self._gen(items_schema, seed, root=returns)
             item = item if isinstance(item, dict) else {}
             item = self._put(returns, ("items", profile.collection or ""), items_schema, item, args)

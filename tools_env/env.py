@@ -122,15 +122,16 @@ class ToolEnvironment:
             self._validators[name] = v
         return v
 
-    def argument_errors(self, name: str, arguments: Any) -> list[str]:
-        """Why these arguments are not acceptable for this tool (empty when they are)."""
+    def argument_errors(self, name: str, arguments: Any, arguments_json: str | None = None) -> list[str]:
+        """Why these arguments are not acceptable for this tool (empty when they are);
+        ``arguments_json``: their canonical JSON when the caller has it already."""
         if name not in self.tools:
             return [f"unknown tool {name!r}"]
         if not isinstance(arguments, dict):
             return ["arguments must be a JSON object"]
         params = self.tools[name].parameters
         try:
-            key: Any = (id(params), canonical_json(arguments))
+            key: Any = (id(params), arguments_json if arguments_json is not None else canonical_json(arguments))
         except (TypeError, ValueError):
             key = None
         if key is not None:
@@ -151,11 +152,12 @@ class ToolEnvironment:
             known = ", ".join(sorted(self.tools))
             return world, ToolResult(call_id=call.id, name=call.name,
                                      error=f"unknown tool {call.name!r}; available tools: {known}")
-        problems = self.argument_errors(call.name, call.arguments)
+        args_json = canonical_json(call.arguments) if isinstance(call.arguments, dict) else None
+        problems = self.argument_errors(call.name, call.arguments, args_json)
         if problems:
             return world, ToolResult(call_id=call.id, name=call.name,
                                      error="invalid arguments: " + "; ".join(problems))
-        seed = derive_seed(world.seed, world.clock, call.name, canonical_json(call.arguments))
+        seed = derive_seed(world.seed, world.clock, call.name, args_json)
         world, injected = self._injected_failure(world, call, seed)
         if injected is not None:
             return world, ToolResult(call_id=call.id, name=call.name, error=injected)
