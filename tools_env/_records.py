@@ -28,9 +28,9 @@ _DELETED = "__deleted__"
 #: object-level keywords a per-field check cannot account for
 _OBJECT_LEVEL = ("oneOf", "anyOf", "allOf", "not", "if", "dependentSchemas", "dependentRequired", "propertyNames",
                  "patternProperties", "unevaluatedProperties", "maxProperties", "$ref")
-#: entries kept by the generation and validation memos (a few dialogues' worth of calls, so
-#: a dialogue's final replay finds its own values; memory stays flat however long the run)
-_MEMO_LIMIT = 8192
+#: entries kept by the generation and validation memos: a few dialogues' worth of calls, so
+#: that a dialogue's final replay finds its own values, and memory plateaus however long the run
+_MEMO_LIMIT = 4096
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -63,9 +63,10 @@ class Memo:
 _GENERATED = Memo()
 #: (root id, path) -> compiled validator of that schema location
 _VALIDATORS = Memo()
-#: (validator id, type, scalar or JSON text) -> valid: record fields go into many outputs,
-#: and a replay checks the same values again
+#: (validator id, type, scalar) -> valid: record fields go into many outputs
 _CHECKED = Memo(4 * _MEMO_LIMIT)
+#: (validator id, type, JSON text) -> valid: objects and arrays, checked again by the replay
+_CHECKED_JSON = Memo(_MEMO_LIMIT // 2)
 _STATUS_WORDS = {"delete": ("cancelled", "canceled", "deleted", "removed", "closed", "archived", "inactive"),
                  "create": ("confirmed", "created", "active", "open", "scheduled", "pending", "booked")}
 
@@ -94,14 +95,15 @@ class RecordOps:
 
     def _valid(self, root: dict[str, Any], value: Any, path: tuple[str, ...] = (), schema: Any = None) -> bool:
         validator = self._validator(root, path, schema if schema is not None else root)
+        memo = _CHECKED if isinstance(value, _SCALARS) else _CHECKED_JSON
         try:
-            key = (id(validator), type(value), value if isinstance(value, _SCALARS) else _strict_json(value))
+            key = (id(validator), type(value), value if memo is _CHECKED else _strict_json(value))
         except (TypeError, ValueError):  # not JSON (a bound tool's odd value): checked, not memoized
             return bool(validator.is_valid(value))
-        found, ok = _CHECKED.get(key, validator)
+        found, ok = memo.get(key, validator)
         if not found:
             ok = bool(validator.is_valid(value))
-            _CHECKED.put(key, validator, ok)
+            memo.put(key, validator, ok)
         return bool(ok)
 
     def _put(self, root: dict[str, Any], path: tuple[str, ...], obj_schema: dict[str, Any], obj: dict[str, Any],

@@ -132,3 +132,14 @@ def test_cli_engines_write_identical_files(tmp_path: Path) -> None:
         assert (tmp_path / "direct" / name).read_bytes() == (tmp_path / "langgraph" / name).read_bytes()
     res = runner.invoke(app, ["run", "travel", "-n", "1", "-o", str(tmp_path / "x"), "--engine", "pregel"])
     assert res.exit_code != 0 and "--engine 'pregel': expected one of direct, langgraph" in res.output
+
+
+def test_worker_specs_carry_the_engine() -> None:
+    from toolweave.executors import SimSpec
+
+    sc = load_scenario("travel")
+    spec = SimSpec(scenario=sc.model_dump(mode="json"), agent_refs={}, engine="langgraph")
+    assert spec.build().engine == "langgraph"
+    assert SimSpec(scenario=sc.model_dump(mode="json"), agent_refs={}).build().engine == "direct"
+    with pytest.raises(ValueError, match="engine 'fast'"):
+        Simulator(sc, engine="fast")
