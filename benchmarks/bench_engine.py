@@ -108,7 +108,7 @@ def main() -> None:
     rows = [r for r in ROWS if not args.quick or r in (("direct", 8, 0), ("direct", 8, 2), ("langgraph", 8, 0))]
     print(f"LangGraph machinery alone: {langgraph_node_cost():.0f} µs per node execution (no-op nodes)")
     print(f"{'n':>6} {'engine':>9} {'executor':>12} {'dialogues/s':>12} {'turns/s':>8} {'CPU ms/dlg':>10} "
-          f"{'× direct c=1':>12} {'peak MB':>8}")
+          f"{'× 1st row':>12} {'peak MB':>8}")
     for n in args.sizes:
         base = None
         cpu: dict[str, float] = {}

@@ -11,6 +11,7 @@ from typing import Any
 _EXPORTS = {
     "build_dialogue_graph": "dialogue", "DialogueState": "dialogue", "initial_state": "dialogue",
     "make_checkpointer": "dialogue", "NODES": "dialogue", "recursion_limit": "dialogue",
+    "make_nodes": "dialogue", "compile_dialogue_graph": "dialogue", "DirectDialogue": "direct",
     "ToolGraph": "tool_graph", "build_tool_graph": "tool_graph", "load_or_build": "tool_graph",
     "sample_tools": "sampling", "relevance": "sampling", "SAMPLING_MODES": "sampling",
     "compare_modes": "sampling",

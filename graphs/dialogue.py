@@ -1,11 +1,12 @@
 """The dialogue state machine (LangGraph): planner → user → assistant ⇄ tool →
 verifier → user … → verifier (final) → END.
 
-:func:`build_dialogue_graph` is the one factory. Nodes take the state and return a
-partial update; routing is done by the pure functions ``route_*`` (a caller may pass
-its own). Agents are reached only through the agent protocol; the environment only
-through ``env.call(world, call)``, with the world kept as data in the state, so a
-checkpointer gives exact time travel.
+:func:`build_dialogue_graph` is the one factory of the LangGraph graph. Nodes (made by
+:func:`make_nodes`) take the state and return a partial update; routing is done by the
+pure functions ``route_*`` (a caller may pass its own). Agents are reached only through
+the agent protocol; the environment only through ``env.call(world, call)``, with the
+world kept as data in the state, so a checkpointer gives exact time travel. Batch runs
+execute the same nodes and routes with :class:`toolweave.graphs.direct.DirectDialogue`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "compile_dialogue_graph",
     "dialogue_routes",
     "make_checkpointer",
+    "make_nodes",
     "DialogueState",
     "build_dialogue_graph",
     "initial_state",

@@ -15,8 +15,13 @@ from typing import Any
 
 from toolweave.agents import Agent
 from toolweave.agents.registry import DEFAULT_AGENTS, resolve_agent
-from toolweave.graphs._nodes import make_nodes
-from toolweave.graphs.dialogue import compile_dialogue_graph, dialogue_routes, initial_state, recursion_limit
+from toolweave.graphs.dialogue import (
+    compile_dialogue_graph,
+    dialogue_routes,
+    initial_state,
+    make_nodes,
+    recursion_limit,
+)
 from toolweave.graphs.direct import DirectDialogue
 from toolweave.scenarios import Scenario, scenario_tools
 from toolweave.schema import CheckResult, Dialogue, ToolSpec, Verdict, derive_seed
