@@ -42,19 +42,6 @@ def split_clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE_MARKERS.split(text) if c.strip()]
 
 
-@lru_cache(maxsize=4096)
-def _signature(tool_json: str) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-    tool = ToolSpec.model_validate_json(tool_json)
-    name = frozenset(singular(w) for w in split_words(tool.name))
-    desc = frozenset(singular(w) for w in words(tool.description) if w not in _STOP)
-    phrases = tuple(sorted({param_phrase(p) for p in tool.properties}, key=len, reverse=True))
-    return name, desc, phrases
-
-
-def signature(tool: ToolSpec) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-    return _signature(tool.key())
-
-
 @dataclass(frozen=True)
 class ToolInfo:
     """What the assistant reads off one tool, computed once per tool content."""
@@ -89,31 +76,20 @@ class _Keyed:
         return isinstance(other, _Keyed) and other.key == self.key
 
 
-#: id(tool) -> (tool, its info): the tool is held, so its id is not reused meanwhile
-_BY_ID: dict[int, tuple[ToolSpec, ToolInfo]] = {}
-
-
 def tool_info(tool: ToolSpec) -> ToolInfo:
-    """The :class:`ToolInfo` of a tool, cached by the tool's whole content (and, like
-    :meth:`ToolSpec.key`, per tool object: tools are immutable once in use)."""
-    hit = _BY_ID.get(id(tool))
-    if hit is not None and hit[0] is tool:
-        return hit[1]
-    info = _tool_info(_Keyed(tool))
-    if len(_BY_ID) >= 4096:
-        _BY_ID.clear()
-    _BY_ID[id(tool)] = (tool, info)
-    return info
+    """The :class:`ToolInfo` of a tool, cached by the tool's whole content (its
+    :meth:`ToolSpec.key`, itself computed once per tool object)."""
+    return _tool_info(_Keyed(tool))
 
 
 @lru_cache(maxsize=4096)
 def _tool_info(keyed: _Keyed) -> ToolInfo:
-    tool, key = keyed.tool, keyed.key
-    name, desc, phrases = _signature(key)
+    tool = keyed.tool
+    phrases = sorted({param_phrase(p) for p in tool.properties}, key=len, reverse=True)
     params = sorted(tool.properties, key=lambda p: -len(param_phrase(p)))
     return ToolInfo(
-        name=name,
-        desc=desc,
+        name=frozenset(singular(w) for w in split_words(tool.name)),
+        desc=frozenset(singular(w) for w in words(tool.description) if w not in _STOP),
         said_description=tool.description.strip().rstrip(".").lower() if tool.description else None,
         phrases=tuple((p, re.compile(rf"\b{re.escape(p)}\b")) for p in phrases),
         selves=tuple(re.compile(re.escape(said), re.I) for said in _self_descriptions(tool)),

@@ -97,7 +97,7 @@ class RecordOps:
         validator = self._validator(root, path, schema if schema is not None else root)
         memo = _CHECKED if isinstance(value, _SCALARS) else _CHECKED_JSON
         try:
-            key = (id(validator), type(value), value if memo is _CHECKED else _strict_json(value))
+            key = (id(validator), type(value), value if memo is _CHECKED else strict_json(value))
         except (TypeError, ValueError):  # not JSON (a bound tool's odd value): checked, not memoized
             return bool(validator.is_valid(value))
         found, ok = memo.get(key, validator)
@@ -342,7 +342,7 @@ def _list_frame(returns: dict[str, Any], coll: str) -> dict[str, Any]:
     return frame
 
 
-def _strict_json(value: Any) -> str:
+def strict_json(value: Any) -> str:
     """Canonical JSON text; raises TypeError on anything that is not JSON."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

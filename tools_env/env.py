@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ConfigDict, Field
 
 from toolweave.schema import ToolCall, ToolResult, ToolSpec, canonical_json, derive_seed
-from toolweave.tools_env._records import Memo, RecordOps
+from toolweave.tools_env._records import Memo, RecordOps, strict_json
 from toolweave.tools_env.analysis import ToolProfile, profile_tool
 from toolweave.tools_env.values import ValueFactory
 from toolweave.tools_env.world import World
@@ -72,8 +72,10 @@ def inject_key(tool: str) -> str:
     return f"inject-failure:{tool}"
 
 
-#: (parameters schema id, canonical arguments) -> errors; the tool node, the verifier and
-#: the replay all check the same calls
+#: (parameters schema id, canonical JSON of the arguments) -> errors; the tool node, the
+#: verifier and the replay all check the same calls. Arguments that are not JSON (a custom
+#: agent's datetime, say) are checked every time: ``canonical_json`` would turn them into
+#: strings and share a key with the string argument
 _ARGUMENT_ERRORS = Memo()
 
 
@@ -124,14 +126,14 @@ class ToolEnvironment:
 
     def argument_errors(self, name: str, arguments: Any, arguments_json: str | None = None) -> list[str]:
         """Why these arguments are not acceptable for this tool (empty when they are);
-        ``arguments_json``: their canonical JSON when the caller has it already."""
+        ``arguments_json``: their :func:`strict_json` when the caller has it already."""
         if name not in self.tools:
             return [f"unknown tool {name!r}"]
         if not isinstance(arguments, dict):
             return ["arguments must be a JSON object"]
         params = self.tools[name].parameters
         try:
-            key: Any = (id(params), arguments_json if arguments_json is not None else canonical_json(arguments))
+            key: Any = (id(params), arguments_json if arguments_json is not None else strict_json(arguments))
         except (TypeError, ValueError):
             key = None
         if key is not None:
@@ -152,12 +154,16 @@ class ToolEnvironment:
             known = ", ".join(sorted(self.tools))
             return world, ToolResult(call_id=call.id, name=call.name,
                                      error=f"unknown tool {call.name!r}; available tools: {known}")
-        args_json = canonical_json(call.arguments) if isinstance(call.arguments, dict) else None
+        try:  # the same text as canonical_json for JSON arguments
+            args_json: str | None = strict_json(call.arguments) if isinstance(call.arguments, dict) else None
+        except (TypeError, ValueError):
+            args_json = None
         problems = self.argument_errors(call.name, call.arguments, args_json)
         if problems:
             return world, ToolResult(call_id=call.id, name=call.name,
                                      error="invalid arguments: " + "; ".join(problems))
-        seed = derive_seed(world.seed, world.clock, call.name, args_json)
+        seed = derive_seed(world.seed, world.clock, call.name,
+                           args_json if args_json is not None else canonical_json(call.arguments))
         world, injected = self._injected_failure(world, call, seed)
         if injected is not None:
             return world, ToolResult(call_id=call.id, name=call.name, error=injected)

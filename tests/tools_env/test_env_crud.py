@@ -112,6 +112,19 @@ def test_errors_are_tool_results_not_exceptions(tools: list[ToolSpec]) -> None:
     assert failed.error and any(code in failed.error for code in ("429", "500", "504"))
 
 
+def test_memoized_argument_checks_tell_a_non_json_value_from_its_text(tools: list[ToolSpec]) -> None:
+    import datetime
+
+    env = ToolEnvironment(tools)
+    text = {"origin": "Lisbon", "destination": "Oslo", "date": "2026-05-01"}
+    assert env.argument_errors("search_flights", text) == []
+    assert env.argument_errors("search_flights", text) == []  # served by the memo
+    odd = {**text, "date": datetime.date(2026, 5, 1)}  # what a custom agent might pass
+    assert env.argument_errors("search_flights", odd), "a date object is not a JSON string"
+    w, result = env.call(env.new_world(seed=1), ToolCall(id="c", name="search_flights", arguments=odd))
+    assert not result.ok and "invalid arguments" in (result.error or "")
+
+
 def test_bound_callable_and_binding_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(FIXTURES / "env"))
     tool = ToolSpec(name="add", description="Add two numbers.",
