@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from toolweave.schema import Message, Plan, PlanStep, ToolSpec, Verdict
+from turnloom.schema import Message, Plan, PlanStep, ToolSpec, Verdict
 
 __all__ = ["Agent", "AgentError", "AgentOutput", "AgentRole", "AgentView", "ROLES"]
 

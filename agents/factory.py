@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from toolweave.agents._protocol import Agent
+from turnloom.agents._protocol import Agent
 
 __all__ = ["MODEL_ROLES", "ModelSetupError", "build_model_agents", "model_configs", "text_completer"]
 
@@ -23,7 +23,7 @@ def model_configs(models: Mapping[str, Any]) -> dict[str, Any]:
     """role -> ``ModelConfig`` from specs (``openai:MODEL@URL``), mappings or configs."""
     from pydantic import ValidationError
 
-    from toolweave.agents._models import ModelConfig, ModelSpecError, parse_model_spec
+    from turnloom.agents.llm._models import ModelConfig, ModelSpecError, parse_model_spec
 
     out: dict[str, Any] = {}
     for role, value in models.items():
@@ -51,8 +51,8 @@ def build_model_agents(models: Mapping[str, Any], *, cache_path: Path | None,
     configs = model_configs(models)
     if not configs:
         return {}
-    from toolweave.agents.judges import DualLayerVerifier
-    from toolweave.agents.llm import LLM_AGENTS
+    from turnloom.agents.llm import LLM_AGENTS
+    from turnloom.agents.verify.judges import DualLayerVerifier
 
     built: dict[str, Agent] = {}
     for role, cfg in configs.items():
@@ -70,7 +70,7 @@ def text_completer(model: Any, *, cache_path: Path | None = None) -> Any:
     answer."""
     from autogen_core.models import UserMessage
 
-    from toolweave.agents._models import make_client
+    from turnloom.agents.llm._models import make_client
 
     cfg = model_configs({"assistant": model})["assistant"]
     client = make_client(cfg, cache_path=cache_path)

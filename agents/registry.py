@@ -1,4 +1,4 @@
-"""Find agents by reference: a registered name (entry-point group ``toolweave.agents``,
+"""Find agents by reference: a registered name (entry-point group ``turnloom.agents``,
 where the built-in agents are registered too) or ``package.module:Name``."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ import inspect
 from importlib.metadata import entry_points
 from typing import Any
 
-from toolweave.agents._protocol import ROLES, Agent
+from turnloom.agents._protocol import ROLES, Agent
 
 __all__ = ["DEFAULT_AGENTS", "AgentRefError", "available_agents", "resolve_agent"]
 
-ENTRY_POINT_GROUP = "toolweave.agents"
+ENTRY_POINT_GROUP = "turnloom.agents"
 
 DEFAULT_AGENTS: dict[str, str] = {
     "planner": "offline-planner",
@@ -48,7 +48,7 @@ def _load(ref: str) -> Any:
         return obj
     eps = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
     if ref not in eps:
-        known = ", ".join(sorted(eps)) or "none (is toolweave installed?)"
+        known = ", ".join(sorted(eps)) or "none (is turnloom installed?)"
         raise AgentRefError(f"agent {ref!r}: no agent registered under that name (registered: {known}); "
                             "use a registered name or 'package.module:Name'")
     try:
@@ -71,7 +71,7 @@ def resolve_agent(ref: str, role: str) -> Agent:
     elif callable(obj) and not hasattr(obj, "act") and not _is_autogen_agent(obj):
         obj = obj()
     if _is_autogen_agent(obj):
-        from toolweave.agents._autogen_adapter import AutogenChatAgent
+        from turnloom.agents.llm._autogen_adapter import AutogenChatAgent
 
         return AutogenChatAgent(obj, role)  # type: ignore[return-value]
     act = getattr(obj, "act", None)

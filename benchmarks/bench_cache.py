@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "agents")
 
 from scripted_server import Reply, ScriptedOpenAIServer  # noqa: E402
 
-from toolweave.agents import AgentView, OfflineAssistant  # noqa: E402
-from toolweave.dataset import from_openai_record  # noqa: E402
-from toolweave.runner import run_batch  # noqa: E402
-from toolweave.scenarios import load_scenario  # noqa: E402
-from toolweave.simulate import Simulator  # noqa: E402
+from turnloom.agents import AgentView, OfflineAssistant  # noqa: E402
+from turnloom.dataset import from_openai_record  # noqa: E402
+from turnloom.runner import run_batch  # noqa: E402
+from turnloom.scenarios import load_scenario  # noqa: E402
+from turnloom.simulate import Simulator  # noqa: E402
 
 
 def policy(latency: float) -> Any:

@@ -27,10 +27,10 @@ from typing import Annotated, Any, TypedDict
 CHILD = r"""
 import asyncio, json, resource, sys, time
 from pathlib import Path
-from toolweave.scenarios import load_scenario
-from toolweave.simulate import Simulator
-from toolweave.runner import run_batch
-from toolweave.executors import LocalExecutor, ProcessExecutor, SimSpec
+from turnloom.scenarios import load_scenario
+from turnloom.simulate import Simulator
+from turnloom.runner import run_batch
+from turnloom.executors import LocalExecutor, ProcessExecutor, SimSpec
 
 n, conc, workers, out, engine = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5]
 sc = load_scenario("travel")

@@ -15,9 +15,9 @@ import argparse
 import statistics
 import time
 
-from toolweave.scenarios import load_scenario, scenario_tools
-from toolweave.schema import ToolCall
-from toolweave.tools_env.env import ToolEnvironment
+from turnloom.scenarios import load_scenario, scenario_tools
+from turnloom.schema import ToolCall
+from turnloom.tools_env.env import ToolEnvironment
 
 CALLS = {
     "list (materialize)": ("search_flights", {"origin": "Lisbon", "destination": "Oslo", "date": "2026-05-01"}),

@@ -1,7 +1,7 @@
 """Executors side by side: local vs process (1, 2 workers) vs Ray (1, 2 workers).
 
 Every configuration simulates the same ``n`` dialogues of one scenario with the same
-seed through :func:`toolweave.runner.run_batch` (so the runner's ordered, fsynced
+seed through :func:`turnloom.runner.run_batch` (so the runner's ordered, fsynced
 writes are included), and its accepted/rejected files are checked byte for byte
 against the local run. Printed per configuration: wall time, time to the first
 dialogue (start-up: worker processes or actors, each building its simulator),
@@ -37,10 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolweave.executors import Executor, LocalExecutor, Outcome, ProcessExecutor, SimSpec
-from toolweave.runner import run_batch
-from toolweave.scenarios import load_scenario
-from toolweave.simulate import Simulator
+from turnloom.executors import Executor, LocalExecutor, Outcome, ProcessExecutor, SimSpec
+from turnloom.runner import run_batch
+from turnloom.scenarios import load_scenario
+from turnloom.simulate import Simulator
 
 
 @dataclass
@@ -87,11 +87,11 @@ def _measure(name: str, workers: int, sim: Simulator, ex: Executor, n: int, seed
 
 def _source_stamp() -> float:
     """Latest modification time of the package sources (workers import them when they start)."""
-    import toolweave
+    import turnloom
 
-    roots = {Path(m).resolve() for m in toolweave.__path__}
+    roots = {Path(m).resolve() for m in turnloom.__path__}
     for sub in ("agents", "graphs", "tools_env", "scenarios"):
-        mod = __import__(f"toolweave.{sub}", fromlist=["__path__"])
+        mod = __import__(f"turnloom.{sub}", fromlist=["__path__"])
         roots |= {Path(m).resolve() for m in mod.__path__}
     return max(f.stat().st_mtime for root in roots for f in root.rglob("*.py"))
 
@@ -175,7 +175,7 @@ def main() -> None:
         if not args.no_ray:
             import ray
 
-            from toolweave.executors_ray import RayExecutor
+            from turnloom.executors_ray import RayExecutor
 
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
             t0 = time.perf_counter()

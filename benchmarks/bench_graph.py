@@ -23,7 +23,7 @@ import sys
 import time
 from typing import Any
 
-from toolweave.schema import ToolSpec
+from turnloom.schema import ToolSpec
 
 
 def _words(text: str) -> list[str]:
@@ -141,11 +141,11 @@ def synthetic_pool(size: int, seed: int = 0) -> list[ToolSpec]:
 
 
 def _child(size: int, seed: int, workers: int) -> dict[str, Any]:
-    from toolweave.graphs.tool_graph import build_tool_graph
+    from turnloom.graphs.tool_graph import build_tool_graph
 
     tools = synthetic_pool(size, seed)
     if workers:  # the pair search and the data-flow links on a local Ray with this many CPUs
-        from toolweave.executors_ray import ray_map, ray_session
+        from turnloom.executors_ray import ray_map, ray_session
 
         with ray_session(None, workers):
             ray_map(abs, list(range(2 * workers)))  # workers started before the clock

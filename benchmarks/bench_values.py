@@ -20,7 +20,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from toolweave.tools_env.values import ValueFactory, ValueGenerationError
+from turnloom.tools_env.values import ValueFactory, ValueGenerationError
 
 Schema = dict[str, Any]
 

@@ -22,5 +22,5 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
-        raise AttributeError(f"module 'toolweave.graphs' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"toolweave.graphs.{_EXPORTS[name]}"), name)
+        raise AttributeError(f"module 'turnloom.graphs' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"turnloom.graphs.{_EXPORTS[name]}"), name)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolweave.graphs._search import descending_key, packed_order, pair_hash, top_k_mask
+from turnloom.graphs._search import descending_key, packed_order, pair_hash, top_k_mask
 
 __all__ = ["expand_tool_pairs"]
 

@@ -1,19 +1,19 @@
 """The dialogue graph's nodes: one coroutine per role, each taking the state and
 returning a partial update (merged by the state's reducers). Built once per agent set
 and environment by :func:`make_nodes`; compiled into LangGraph by
-:func:`toolweave.graphs.dialogue.build_dialogue_graph` and run the same way by
-:class:`toolweave.graphs.direct.DirectDialogue`."""
+:func:`turnloom.graphs.dialogue.build_dialogue_graph` and run the same way by
+:class:`turnloom.graphs.direct.DirectDialogue`."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from toolweave.agents import Agent, AgentError, AgentView
-from toolweave.graphs._state import DialogueState
-from toolweave.schema import Message, ToolResult, Verdict, canonical_json, derive_seed
-from toolweave.tools_env.env import ToolEnvironment, inject_key
-from toolweave.tools_env.world import World
+from turnloom.agents import Agent, AgentError, AgentView
+from turnloom.graphs._state import DialogueState
+from turnloom.schema import Message, ToolResult, Verdict, canonical_json, derive_seed
+from turnloom.tools_env.env import ToolEnvironment, inject_key
+from turnloom.tools_env.world import World
 
 __all__ = ["MAX_TOOL_ROUNDS", "Node", "make_nodes"]
 
@@ -205,7 +205,7 @@ def make_nodes(
             out = await agents["verifier"].act(view(state, "verifier", messages=state["messages"],
                                                      plan=state.get("plan"), context=ctx))
         except AgentError as exc:
-            from toolweave.schema import CheckResult
+            from turnloom.schema import CheckResult
 
             out_verdict = Verdict(accepted=False, scope="dialogue",
                                   checks=[CheckResult(rule="verifier", passed=False, reason=str(exc))])

@@ -16,7 +16,7 @@ import math
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from toolweave.mapping import Mapper, local_map
+from turnloom.mapping import Mapper, local_map
 
 __all__ = ["descending_key", "packed_order", "similar_pairs", "top_k_mask"]
 
@@ -233,7 +233,7 @@ def similar_pairs(
     6 with ``top_k``, where dense clusters of near-duplicates fill each row's list
     from any table; buckets larger than ``2 * window`` are compared window by window).
     ``mapper`` spreads the row blocks (exact) or the bands (LSH) over workers
-    (:mod:`toolweave.mapping`); the result does not depend on it.
+    (:mod:`turnloom.mapping`); the result does not depend on it.
     """
     emb = np.ascontiguousarray(emb, dtype=np.float32)
     if len(emb) < 2:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, TypedDict
 
-from toolweave.schema import Message, Plan, ToolSpec, Verdict
-from toolweave.tools_env.world import World
+from turnloom.schema import Message, Plan, ToolSpec, Verdict
+from turnloom.tools_env.world import World
 
 __all__ = ["END", "DialogueState", "merge_messages"]
 

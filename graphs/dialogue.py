@@ -6,7 +6,7 @@ verifier → user … → verifier (final) → END.
 pure functions ``route_*`` (a caller may pass its own). Agents are reached only through
 the agent protocol; the environment only through ``env.call(world, call)``, with the
 world kept as data in the state, so a checkpointer gives exact time travel. Batch runs
-execute the same nodes and routes with :class:`toolweave.graphs.direct.DirectDialogue`.
+execute the same nodes and routes with :class:`turnloom.graphs.direct.DirectDialogue`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from toolweave.agents import Agent
-from toolweave.graphs._nodes import MAX_TOOL_ROUNDS, make_nodes
-from toolweave.graphs._state import END, DialogueState, merge_messages
-from toolweave.schema import Message, Plan, ToolSpec
-from toolweave.tools_env.env import ToolEnvironment
-from toolweave.tools_env.world import World
+from turnloom.agents import Agent
+from turnloom.graphs._nodes import MAX_TOOL_ROUNDS, make_nodes
+from turnloom.graphs._state import END, DialogueState, merge_messages
+from turnloom.schema import Message, Plan, ToolSpec
+from turnloom.tools_env.env import ToolEnvironment
+from turnloom.tools_env.world import World
 
 __all__ = [
     "MAX_TOOL_ROUNDS",
@@ -43,15 +43,15 @@ NODES = ("planner", "user", "assistant", "tool", "verifier")
 
 #: the state's own types, allowed through the checkpoint serializer
 STATE_TYPES = [
-    ("toolweave.schema", "ToolSpec"),
-    ("toolweave.schema", "ToolCall"),
-    ("toolweave.schema", "ToolResult"),
-    ("toolweave.schema", "Message"),
-    ("toolweave.schema", "Plan"),
-    ("toolweave.schema", "PlanStep"),
-    ("toolweave.schema", "Verdict"),
-    ("toolweave.schema", "CheckResult"),
-    ("toolweave.tools_env.world", "World"),
+    ("turnloom.schema", "ToolSpec"),
+    ("turnloom.schema", "ToolCall"),
+    ("turnloom.schema", "ToolResult"),
+    ("turnloom.schema", "Message"),
+    ("turnloom.schema", "Plan"),
+    ("turnloom.schema", "PlanStep"),
+    ("turnloom.schema", "Verdict"),
+    ("turnloom.schema", "CheckResult"),
+    ("turnloom.tools_env.world", "World"),
 ]
 
 
@@ -156,7 +156,7 @@ def dialogue_routes(routes: Mapping[str, Callable[[DialogueState], str]] | None 
 
 def compile_dialogue_graph(nodes: Mapping[str, Any], routes: Mapping[str, Callable[[DialogueState], str]] | None = None,
                            *, checkpointer: Any = None, interrupt_before: list[str] | None = None) -> Any:
-    """Compile the nodes of :func:`~toolweave.graphs._nodes.make_nodes` and the routes into LangGraph."""
+    """Compile the nodes of :func:`~turnloom.graphs._nodes.make_nodes` and the routes into LangGraph."""
     from langgraph.graph import START, StateGraph
 
     r = dialogue_routes(routes)

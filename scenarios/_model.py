@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from toolweave.schema import STEP_KINDS, ToolSpec
-from toolweave.tools_env.env import EnvSettings
+from turnloom.schema import STEP_KINDS, ToolSpec
+from turnloom.tools_env.env import EnvSettings
 
 __all__ = [
     "DEFAULT_MIX",

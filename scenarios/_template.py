@@ -1,4 +1,4 @@
-"""The commented scenario template written by ``toolweave scenario new``.
+"""The commented scenario template written by ``turnloom scenario new``.
 
 :func:`render_template` gives a complete scenario that validates and runs as it is,
 with every field of the format explained in comments. With ``extends`` the fields
@@ -14,16 +14,16 @@ import yaml
 __all__ = ["render_template"]
 
 _HEADER = """\
-# Scenario __NAME__: what toolweave simulates, written as data.
+# Scenario __NAME__: what turnloom simulates, written as data.
 # Every field is explained below; all but `name` are optional. Check the file with
-#   toolweave scenario validate __FILE__
+#   turnloom scenario validate __FILE__
 # and simulate a few dialogues with
-#   toolweave run __FILE__ -n 5 -o out/ && toolweave show out/accepted.jsonl
-# The full guide: scenarios/README.md in the toolweave sources.
+#   turnloom run __FILE__ -n 5 -o out/ && turnloom show out/accepted.jsonl
+# The full guide: scenarios/README.md in the turnloom sources.
 
 # name: letters, digits, '_', '.', '-'; dialogue ids start with it.
 name: __NAME__
-# description: one or two sentences for `toolweave scenario list`.
+# description: one or two sentences for `turnloom scenario list`.
 description: __DESCRIPTION__
 """
 

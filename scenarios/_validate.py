@@ -18,10 +18,10 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from toolweave.scenarios._loader import ScenarioError, _format_loc, _locate, read_scenario_data
-from toolweave.scenarios._model import Scenario
-from toolweave.schema import STEP_KINDS, ToolSpec
-from toolweave.tools_env.env import BindingError, EnvSettings, load_binding
+from turnloom.scenarios._loader import ScenarioError, _format_loc, _locate, read_scenario_data
+from turnloom.scenarios._model import Scenario
+from turnloom.schema import STEP_KINDS, ToolSpec
+from turnloom.tools_env.env import BindingError, EnvSettings, load_binding
 
 __all__ = ["RefCheck", "validate_scenario"]
 
@@ -236,7 +236,7 @@ def _tool_problems(report: _Report, data: dict[str, Any], parent_ok: bool) -> se
     ref, domains, wanted = raw.get("pool"), _strings(raw.get("domains")), _strings(raw.get("names"))
     pool: list[ToolSpec] = []
     if isinstance(ref, str) and ref:
-        from toolweave.tools_env.pool import resolve_pool
+        from turnloom.tools_env.pool import resolve_pool
 
         try:
             pool = list(resolve_pool(ref))

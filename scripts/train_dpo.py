@@ -1,7 +1,7 @@
 """Preference training on MCTS pairs (iTool): DPO (TRL's DPOTrainer) or SimPO (TRL's CPOTrainer
 with ``loss_type="simpo"``, ``cpo_alpha=0``), LoRA through PEFT.
 
-The pairs file is ``pairs.jsonl`` from ``toolweave mcts`` (TRL conversational preference
+The pairs file is ``pairs.jsonl`` from ``turnloom mcts`` (TRL conversational preference
 rows ``{"prompt", "chosen", "rejected", "tools"}``; the ``meta`` field is ignored).
 iTool's own settings are SimPO with β=2.5, γ=0.5, learning rate 1e-6 and LoRA r=8:
 those are the defaults of ``--loss simpo``.
@@ -9,15 +9,15 @@ those are the defaults of ``--loss simpo``.
 Commands::
 
     pip install torch==2.13.0 && pip install -e '.[train]'
-    toolweave eval out/accepted.jsonl --model openai:policy@http://127.0.0.1:8000/v1 -o out/eval
-    toolweave mine out/accepted.jsonl --eval out/eval -o out/deficient.jsonl
-    toolweave mcts out/deficient.jsonl --model openai:policy@http://127.0.0.1:8000/v1 -o out/pairs.jsonl
+    turnloom eval out/accepted.jsonl --model openai:policy@http://127.0.0.1:8000/v1 -o out/eval
+    turnloom mine out/accepted.jsonl --eval out/eval -o out/deficient.jsonl
+    turnloom mcts out/deficient.jsonl --model openai:policy@http://127.0.0.1:8000/v1 -o out/pairs.jsonl
     # SimPO as in iTool, on a local model folder (e.g. the warm-up SFT output):
     python scripts/train_dpo.py --pairs out/pairs.jsonl --model out/sft --out out/simpo --loss simpo
     # DPO (β=0.1), tiny randomly initialised model built locally (smoke test):
     python scripts/train_dpo.py --pairs out/pairs.jsonl --model tiny --out out/dpo-tiny --loss dpo --max-steps 3
     # as the trainer of one full iteration:
-    toolweave itool out/accepted.jsonl --model openai:policy@http://127.0.0.1:8000/v1 -o out/iter1 \\
+    turnloom itool out/accepted.jsonl --model openai:policy@http://127.0.0.1:8000/v1 -o out/iter1 \\
         --train-cmd "python scripts/train_dpo.py --model out/sft --out out/iter1/model --pairs {pairs}"
 
 The output folder holds the model (LoRA merged unless ``--no-merge``), the tokenizer and
@@ -36,7 +36,7 @@ from typing import Any
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--pairs", type=Path, required=True, help="pairs.jsonl from `toolweave mcts`")
+    p.add_argument("--pairs", type=Path, required=True, help="pairs.jsonl from `turnloom mcts`")
     p.add_argument("--model", required=True, help="a local model folder, or tiny / tiny-qwen2 / tiny-llama")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--loss", choices=("dpo", "simpo"), default="simpo")
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: training needs the [train] extra (torch, transformers, trl, peft, datasets): {exc}",
               file=sys.stderr)
         return 2
-    from toolweave.itool.training import (
+    from turnloom.itool.training import (
         load_model_and_tokenizer,
         make_config,
         read_rows,

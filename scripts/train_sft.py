@@ -1,13 +1,13 @@
 """Warm-up SFT in curriculum order (iTool): TRL's SFTTrainer, LoRA through PEFT, no shuffling.
 
-The training file is ``sft.jsonl`` from ``toolweave curriculum`` (TRL conversational rows
+The training file is ``sft.jsonl`` from ``turnloom curriculum`` (TRL conversational rows
 ``{"messages", "tools"}``, easy → hard); examples are fed in file order.
 
 Commands::
 
     pip install torch==2.13.0 && pip install -e '.[train]'
-    toolweave run travel -n 200 --seed 7 -o out/
-    toolweave curriculum out/accepted.jsonl -o out/curriculum
+    turnloom run travel -n 200 --seed 7 -o out/
+    turnloom curriculum out/accepted.jsonl -o out/curriculum
     # a local model folder (e.g. a Qwen2.5-0.5B-Instruct checkout), LoRA r=8:
     python scripts/train_sft.py --data out/curriculum/sft.jsonl --model /models/qwen2.5-0.5b-instruct \\
         --out out/sft --epochs 1 --lr 2e-5
@@ -30,7 +30,7 @@ from typing import Any
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", type=Path, required=True, help="sft.jsonl from `toolweave curriculum` (curriculum order)")
+    p.add_argument("--data", type=Path, required=True, help="sft.jsonl from `turnloom curriculum` (curriculum order)")
     p.add_argument("--model", required=True, help="a local model folder, or tiny / tiny-qwen2 / tiny-llama")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--epochs", type=float, default=1.0)
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: training needs the [train] extra (torch, transformers, trl, peft, datasets): {exc}",
               file=sys.stderr)
         return 2
-    from toolweave.itool.training import (
+    from turnloom.itool.training import (
         load_model_and_tokenizer,
         make_config,
         read_rows,

@@ -26,5 +26,5 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
-        raise AttributeError(f"module 'toolweave.tools_env' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"toolweave.tools_env.{_EXPORTS[name]}"), name)
+        raise AttributeError(f"module 'turnloom.tools_env' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"turnloom.tools_env.{_EXPORTS[name]}"), name)

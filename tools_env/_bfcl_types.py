@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolweave.tools_env._openapi import JsonPath, ToolImportError
+from turnloom.tools_env._openapi import JsonPath, ToolImportError
 
 _TYPES: dict[str, str | None] = {
     "dict": "object",

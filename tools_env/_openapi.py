@@ -33,7 +33,7 @@ from urllib.parse import unquote
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from toolweave.schema import ToolSpec
+from turnloom.schema import ToolSpec
 
 _METHODS = ("get", "post", "put", "patch", "delete")
 _SKIP_HEADERS = {"accept", "content-type", "authorization"}

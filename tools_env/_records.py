@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 
-from toolweave.schema import ToolSpec, canonical_json, derive_seed
-from toolweave.tools_env.analysis import ToolProfile, _resolve
-from toolweave.tools_env.world import World
+from turnloom.schema import ToolSpec, canonical_json, derive_seed
+from turnloom.tools_env.analysis import ToolProfile, _resolve
+from turnloom.tools_env.world import World
 
 if TYPE_CHECKING:
-    from toolweave.tools_env.env import EnvSettings
-    from toolweave.tools_env.values import ValueFactory
+    from turnloom.tools_env.env import EnvSettings
+    from turnloom.tools_env.values import ValueFactory
 
 _DEFAULT_RETURNS: dict[str, Any] = {
     "type": "object",

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from toolweave.schema import ToolSpec
-from toolweave.tools_env.flow import normalize_name
+from turnloom.schema import ToolSpec
+from turnloom.tools_env.flow import normalize_name
 
 __all__ = ["OpKind", "ToolProfile", "profile_tool", "singular", "split_words"]
 

@@ -15,11 +15,11 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ConfigDict, Field
 
-from toolweave.schema import ToolCall, ToolResult, ToolSpec, canonical_json, derive_seed
-from toolweave.tools_env._records import Memo, RecordOps, strict_json
-from toolweave.tools_env.analysis import ToolProfile, profile_tool
-from toolweave.tools_env.values import ValueFactory
-from toolweave.tools_env.world import World
+from turnloom.schema import ToolCall, ToolResult, ToolSpec, canonical_json, derive_seed
+from turnloom.tools_env._records import Memo, RecordOps, strict_json
+from turnloom.tools_env.analysis import ToolProfile, profile_tool
+from turnloom.tools_env.values import ValueFactory
+from turnloom.tools_env.world import World
 
 __all__ = ["BindingError", "EnvSettings", "ToolEnvironment", "inject_key", "load_binding"]
 

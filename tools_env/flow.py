@@ -29,7 +29,7 @@ data another tool consumes. Descriptive attributes that name no particular thing
 (``status``, ``name``, ``title``, ``quantity``... see :data:`DESCRIPTORS`) link only
 between tools of one domain: an order's ``status`` is no filter for a ticket search.
 
-Links are found by :func:`toolweave.tools_env.links.find_links`.
+Links are found by :func:`turnloom.tools_env.links.find_links`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from toolweave.schema import ToolSpec
+from turnloom.schema import ToolSpec
 
 __all__ = [
     "CONTROL_PARAMS",

@@ -32,9 +32,9 @@ from typing import Any
 
 import yaml
 
-from toolweave.schema import ToolSpec
-from toolweave.tools_env._bfcl_types import bfcl_schema
-from toolweave.tools_env._openapi import (
+from turnloom.schema import ToolSpec
+from turnloom.tools_env._bfcl_types import bfcl_schema
+from turnloom.tools_env._openapi import (
     JsonPath,
     ToolImportError,
     check_json_schema,

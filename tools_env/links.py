@@ -1,4 +1,4 @@
-"""Finding the data-flow links of a pool (the rules are in :mod:`toolweave.tools_env.flow`).
+"""Finding the data-flow links of a pool (the rules are in :mod:`turnloom.tools_env.flow`).
 
 Parameters are indexed by their normalized key, so each returned field looks up its
 few candidates instead of comparing all tool pairs; ``max_fanout`` bounds how many
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
 
-from toolweave.mapping import Mapper, Packed
-from toolweave.schema import ToolSpec
-from toolweave.tools_env.flow import (
+from turnloom.mapping import Mapper, Packed
+from turnloom.schema import ToolSpec
+from turnloom.tools_env.flow import (
     _GENERIC,
     CONTROL_PARAMS,
     DESCRIPTORS,
@@ -128,7 +128,7 @@ def find_links(
     ``2 * max_fanout`` entries of the candidate list, at a position fixed by a hash of
     the source field: a common field such as ``city`` feeds a deterministic sample of
     the thousands of tools that take it instead of all of them. ``mapper`` spreads
-    spans of ``span`` source tools over workers (:mod:`toolweave.mapping`) when there
+    spans of ``span`` source tools over workers (:mod:`turnloom.mapping`) when there
     are at least two; the result does not depend on either.
     """
     index: dict[str, list[_End]] = defaultdict(list)

@@ -1,4 +1,4 @@
-"""The API pool: a list of :class:`~toolweave.schema.ToolSpec` stored as JSONL.
+"""The API pool: a list of :class:`~turnloom.schema.ToolSpec` stored as JSONL.
 
 ``load_pool`` reads a pool (JSONL, one tool a line, or a JSON array) and reports every
 problem as ``FILE:LINE: field.path: expected ...``; ``save_pool`` writes one atomically
@@ -22,8 +22,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from pydantic import ValidationError
 
-from toolweave.files import atomic_write_text
-from toolweave.schema import ToolSpec, canonical_json
+from turnloom.files import atomic_write_text
+from turnloom.schema import ToolSpec, canonical_json
 
 __all__ = [
     "PROBLEM_KINDS", "READ_VERBS", "VERBS", "PoolError", "PoolProblem", "PoolStats", "atomic_write_text",
@@ -157,11 +157,11 @@ def save_pool(tools: Iterable[ToolSpec], path: str | Path) -> None:
 
 
 def _builtin_resource() -> Any:
-    return resources.files("toolweave.tools_env") / "data" / "pool.jsonl"
+    return resources.files("turnloom.tools_env") / "data" / "pool.jsonl"
 
 
 def builtin_pool() -> list[ToolSpec]:
-    """The pool shipped with the package (``toolweave/tools_env/data/pool.jsonl``)."""
+    """The pool shipped with the package (``turnloom/tools_env/data/pool.jsonl``)."""
     res = _builtin_resource()
     if not res.is_file():
         raise PoolError("builtin: the package has no data/pool.jsonl (expected a shipped pool)")

@@ -1,6 +1,6 @@
 """The world: all mock-environment state as plain JSON-serializable data.
 
-``World`` is immutable by convention: :class:`toolweave.tools_env.ToolEnvironment`
+``World`` is immutable by convention: :class:`turnloom.tools_env.ToolEnvironment`
 never mutates one in place, it returns a new world that shares untouched tables.
 That is what makes replay, checkpoint history and MCTS branching exact.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from toolweave.schema import canonical_json
+from turnloom.schema import canonical_json
 
 __all__ = ["World", "world_diff"]
 

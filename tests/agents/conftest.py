@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).parent))  # make the reusable helper impor
 
 from scripted_server import ScriptedOpenAIServer  # noqa: E402
 
-from toolweave.agents._models import ModelConfig  # noqa: E402
-from toolweave.schema import ToolSpec  # noqa: E402
+from turnloom.agents.llm._models import ModelConfig  # noqa: E402
+from turnloom.schema import ToolSpec  # noqa: E402
 
 WEATHER = ToolSpec(
     name="get_weather",
@@ -74,7 +74,7 @@ def fast_config(url: str, **overrides: Any) -> ModelConfig:
         "max_retries": 2,
         "retry_base_delay": 0.01,
         "retry_max_delay": 0.05,
-        "api_key_env": "TOOLWEAVE_TEST_NO_SUCH_KEY",
+        "api_key_env": "TURNLOOM_TEST_NO_SUCH_KEY",
     }
     settings.update(overrides)
     return ModelConfig(**settings)

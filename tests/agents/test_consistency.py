@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from toolweave.agents import AgentOutput, AgentView
-from toolweave.agents.offline import OfflineAssistant
-from toolweave.scenarios import load_scenario
-from toolweave.simulate import Simulator
+from turnloom.agents import AgentOutput, AgentView
+from turnloom.agents.offline import OfflineAssistant
+from turnloom.scenarios import load_scenario
+from turnloom.simulate import Simulator
 
 
 class Wobbly:

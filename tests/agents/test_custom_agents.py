@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from toolweave.agents.registry import AgentRefError, available_agents, resolve_agent
-from toolweave.cli import app
-from toolweave.dataset import read_dialogues
+from turnloom.agents.registry import AgentRefError, available_agents, resolve_agent
+from turnloom.cli import app
+from turnloom.dataset import read_dialogues
 
 PLUGINS = Path(__file__).parents[1] / "fixtures" / "plugins"
 runner = CliRunner()

@@ -1,4 +1,4 @@
-"""AutogenChatAgent: any autogen ChatAgent as a toolweave user or assistant."""
+"""AutogenChatAgent: any autogen ChatAgent as a turnloom user or assistant."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from autogen_agentchat.agents import AssistantAgent
 from autogen_ext.models.replay import ReplayChatCompletionClient
 
-from toolweave.agents._autogen_adapter import AutogenChatAgent
-from toolweave.agents._protocol import AgentError, AgentView
-from toolweave.schema import Message, PlanStep, ToolCall, ToolResult
+from turnloom.agents._protocol import AgentError, AgentView
+from turnloom.agents.llm._autogen_adapter import AutogenChatAgent
+from turnloom.schema import Message, PlanStep, ToolCall, ToolResult
 
 
 def test_passes_only_new_messages_and_keeps_its_history() -> None:

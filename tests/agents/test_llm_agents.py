@@ -11,9 +11,9 @@ import pytest
 from conftest import FORECAST, WEATHER, fast_config
 from scripted_server import Reply, ScriptedOpenAIServer, json_reply, text, tool_call, tool_calls
 
-from toolweave.agents._protocol import AgentError, AgentOutput, AgentView
-from toolweave.agents.llm import LLMAssistant, LLMJudge, LLMPlanner, LLMToolSimulator, LLMUser, sample_step_kinds
-from toolweave.schema import Message, Plan, PlanStep, ToolCall
+from turnloom.agents._protocol import AgentError, AgentOutput, AgentView
+from turnloom.agents.llm import LLMAssistant, LLMJudge, LLMPlanner, LLMToolSimulator, LLMUser, sample_step_kinds
+from turnloom.schema import Message, Plan, PlanStep, ToolCall
 
 USER_Q = Message(role="user", content="What's the weather in Oslo?")
 

@@ -11,11 +11,11 @@ from autogen_core.models import CreateResult, RequestUsage, UserMessage
 from conftest import WEATHER, fast_config
 from scripted_server import ScriptedOpenAIServer, json_reply, text, tool_call
 
-from toolweave.agents._llm_cache import SqliteCacheStore
-from toolweave.agents._models import make_client
-from toolweave.agents._protocol import AgentView
-from toolweave.agents.llm import LLMAssistant, LLMJudge, LLMPlanner
-from toolweave.schema import Message
+from turnloom.agents._protocol import AgentView
+from turnloom.agents.llm import LLMAssistant, LLMJudge, LLMPlanner
+from turnloom.agents.llm._cache import SqliteCacheStore
+from turnloom.agents.llm._models import make_client
+from turnloom.schema import Message
 
 
 def test_store_round_trip_and_namespaces(tmp_path: Path) -> None:
@@ -113,12 +113,12 @@ def test_api_key_never_reaches_the_cache(
     server: ScriptedOpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     secret = "sk-live-do-not-store-0123456789"
-    monkeypatch.setenv("TOOLWEAVE_TEST_KEY", secret)
+    monkeypatch.setenv("TURNLOOM_TEST_KEY", secret)
     server.push(text("cached answer"))
     db = tmp_path / "cache.db"
 
     async def main() -> None:
-        client = make_client(fast_config(server.url, api_key_env="TOOLWEAVE_TEST_KEY"), cache_path=db)
+        client = make_client(fast_config(server.url, api_key_env="TURNLOOM_TEST_KEY"), cache_path=db)
         await client.create([UserMessage(content="hello", source="user")])
         await client.close()
 

@@ -10,11 +10,11 @@ from autogen_core.models import AssistantMessage, FunctionExecutionResult, Funct
 from conftest import WEATHER, fast_config
 from scripted_server import Reply, ScriptedOpenAIServer, json_reply, text, tool_call
 
-from toolweave.agents._llm_compat import fix_request_body, fix_response_body, looks_like_llama_cpp
-from toolweave.agents._models import make_client
-from toolweave.agents._protocol import AgentError, AgentView
-from toolweave.agents.llm import LLMAssistant, LLMUser
-from toolweave.schema import Message, Plan, PlanStep, ToolCall
+from turnloom.agents._protocol import AgentError, AgentView
+from turnloom.agents.llm import LLMAssistant, LLMUser
+from turnloom.agents.llm._compat import fix_request_body, fix_response_body, looks_like_llama_cpp
+from turnloom.agents.llm._models import make_client
+from turnloom.schema import Message, Plan, PlanStep, ToolCall
 
 TOOLS = [{"name": "get_weather", "description": "w", "parameters": WEATHER.parameters}]
 

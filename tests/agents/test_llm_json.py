@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from toolweave.agents._llm_json import JSONRepairError, parse_arguments, parse_json_object, validate_json_text
+from turnloom.agents.llm._json import JSONRepairError, parse_arguments, parse_json_object, validate_json_text
 
 
 @pytest.mark.parametrize(

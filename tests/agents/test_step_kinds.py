@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from toolweave.agents._phrasing import format_value
-from toolweave.scenarios import load_scenario
-from toolweave.schema import Dialogue, Message
-from toolweave.simulate import Simulator
+from turnloom.agents.offline._phrasing import format_value
+from turnloom.scenarios import load_scenario
+from turnloom.schema import Dialogue, Message
+from turnloom.simulate import Simulator
 
 
 def _dialogues(kind: str, n: int = 6, seed: int = 11) -> list[Dialogue]:

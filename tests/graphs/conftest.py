@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from toolweave.schema import ToolSpec
+from turnloom.schema import ToolSpec
 
 S, INT, N = "string", "integer", "number"
 

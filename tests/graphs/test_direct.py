@@ -12,14 +12,14 @@ import pytest
 from langgraph.errors import GraphRecursionError
 from typer.testing import CliRunner
 
-from toolweave.agents import AgentOutput, AgentView
-from toolweave.agents.offline import OfflineAssistant
-from toolweave.cli import app
-from toolweave.graphs.dialogue import merge_messages
-from toolweave.graphs.direct import DirectDialogue, apply_update
-from toolweave.scenarios import builtin_names, load_scenario
-from toolweave.schema import Message
-from toolweave.simulate import Simulator
+from turnloom.agents import AgentOutput, AgentView
+from turnloom.agents.offline import OfflineAssistant
+from turnloom.cli import app
+from turnloom.graphs.dialogue import merge_messages
+from turnloom.graphs.direct import DirectDialogue, apply_update
+from turnloom.scenarios import builtin_names, load_scenario
+from turnloom.schema import Message
+from turnloom.simulate import Simulator
 
 
 def _records(sim: Simulator, n: int, seed: int = 7) -> list[str]:
@@ -87,7 +87,7 @@ def test_recursion_limit_behaves_as_in_langgraph() -> None:
 
 
 def test_stepping_and_checkpoints_always_use_langgraph() -> None:
-    from toolweave.graphs.dialogue import make_checkpointer
+    from turnloom.graphs.dialogue import make_checkpointer
 
     sim = Simulator(load_scenario("travel"))
     graph, _, _ = sim.start(0, 1, checkpointer=make_checkpointer(), interrupt_before=["assistant"])
@@ -100,11 +100,11 @@ def test_end_is_langgraphs_and_a_direct_run_does_not_import_langgraph() -> None:
 
     from langgraph.graph import END as LANGGRAPH_END
 
-    from toolweave.graphs._state import END
+    from turnloom.graphs._state import END
 
     assert END == LANGGRAPH_END
-    code = ("import asyncio, sys\nfrom toolweave.scenarios import load_scenario\n"
-            "from toolweave.simulate import Simulator\n"
+    code = ("import asyncio, sys\nfrom turnloom.scenarios import load_scenario\n"
+            "from turnloom.simulate import Simulator\n"
             "d = asyncio.run(Simulator(load_scenario('travel')).simulate(0, 1))\n"
             "assert d.accepted and 'langgraph' not in sys.modules, sorted(m for m in sys.modules if 'lang' in m)\n")
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -135,7 +135,7 @@ def test_cli_engines_write_identical_files(tmp_path: Path) -> None:
 
 
 def test_worker_specs_carry_the_engine() -> None:
-    from toolweave.executors import SimSpec
+    from turnloom.executors import SimSpec
 
     sc = load_scenario("travel")
     spec = SimSpec(scenario=sc.model_dump(mode="json"), agent_refs={}, engine="langgraph")

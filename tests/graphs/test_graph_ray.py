@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-ray = pytest.importorskip("ray", reason="the Ray mapper needs Ray (pip install 'toolweave[ray]')")
+ray = pytest.importorskip("ray", reason="the Ray mapper needs Ray (pip install 'turnloom[ray]')")
 
-from toolweave.cli import app  # noqa: E402
-from toolweave.executors_ray import ray_map  # noqa: E402
-from toolweave.graphs._search import similar_pairs  # noqa: E402
-from toolweave.tools_env.links import find_links  # noqa: E402
+from turnloom.cli import app  # noqa: E402
+from turnloom.executors_ray import ray_map  # noqa: E402
+from turnloom.graphs._search import similar_pairs  # noqa: E402
+from turnloom.tools_env.links import find_links  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_scale_paths import _owners, _pool  # noqa: E402

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from toolweave.cli import app
-from toolweave.graphs.sampling import (
+from turnloom.cli import app
+from turnloom.graphs.sampling import (
     SAMPLING_MODES,
     compare_modes,
     flow_links,
@@ -18,8 +18,8 @@ from toolweave.graphs.sampling import (
     same_domain,
     sample_tools,
 )
-from toolweave.graphs.tool_graph import ToolGraph, build_tool_graph
-from toolweave.schema import ToolSpec
+from turnloom.graphs.tool_graph import ToolGraph, build_tool_graph
+from turnloom.schema import ToolSpec
 
 
 @pytest.fixture(scope="module")

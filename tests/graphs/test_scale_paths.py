@@ -15,14 +15,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolweave.graphs import tool_graph as tg
-from toolweave.graphs._expand import expand_tool_pairs
-from toolweave.graphs._search import packed_order, pair_hash, similar_pairs, top_k_mask
-from toolweave.graphs.similarity import get_backend
-from toolweave.graphs.tool_graph import build_tool_graph
-from toolweave.mapping import local_map
-from toolweave.schema import ToolSpec
-from toolweave.tools_env.links import find_links
+from turnloom.graphs import tool_graph as tg
+from turnloom.graphs._expand import expand_tool_pairs
+from turnloom.graphs._search import packed_order, pair_hash, similar_pairs, top_k_mask
+from turnloom.graphs.similarity import get_backend
+from turnloom.graphs.tool_graph import build_tool_graph
+from turnloom.mapping import local_map
+from turnloom.schema import ToolSpec
+from turnloom.tools_env.links import find_links
 
 SCORES = np.array([0.5, 0.7, 0.99999994, 1.0, 1.0000001, -0.3], dtype=np.float32)
 

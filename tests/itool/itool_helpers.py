@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "agents"))  # the shared scri
 
 from scripted_server import Reply, ScriptedOpenAIServer  # noqa: E402
 
-from toolweave.cli import itool as itool_cli  # noqa: E402
-from toolweave.schema import Dialogue, Message, Plan, PlanStep, ToolCall, ToolSpec, Verdict  # noqa: E402
-from toolweave.tools_env.env import ToolEnvironment  # noqa: E402
+from turnloom.cli import itool as itool_cli  # noqa: E402
+from turnloom.schema import Dialogue, Message, Plan, PlanStep, ToolCall, ToolSpec, Verdict  # noqa: E402
+from turnloom.tools_env.env import ToolEnvironment  # noqa: E402
 
 __all__ = ["FORECAST", "WEATHER", "LogprobServer", "Reply", "ScriptedOpenAIServer", "cli_app", "make_dialogue",
            "token_logprob", "words"]
@@ -50,7 +50,7 @@ def cli_app() -> typer.Typer:
 
     @app.callback()
     def _root() -> None:
-        """toolweave (test app)."""
+        """turnloom (test app)."""
 
     itool_cli.register(app)
     return app
@@ -127,7 +127,7 @@ class LogprobServer(ScriptedOpenAIServer):
 
 
 def openai_messages(dialogue: Dialogue) -> list[dict[str, Any]]:
-    from toolweave.export._openai import openai_message
+    from turnloom.export._openai import openai_message
 
     return [openai_message(m) for m in dialogue.messages]
 

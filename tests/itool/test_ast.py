@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from itool_helpers import FORECAST, WEATHER
 
-from toolweave.itool import match_call, match_step, normalize_string, values_match
-from toolweave.schema import Message, ToolCall, ToolSpec
+from turnloom.itool import match_call, match_step, normalize_string, values_match
+from turnloom.schema import Message, ToolCall, ToolSpec
 
 TOOLS = [WEATHER, FORECAST]
 

@@ -9,7 +9,7 @@ import pytest
 from itool_helpers import LogprobServer, cli_app, make_dialogue, openai_messages, token_logprob, words
 from typer.testing import CliRunner
 
-from toolweave.itool import (
+from turnloom.itool import (
     EndpointNLL,
     build_curriculum,
     dialogue_nll,
@@ -18,7 +18,7 @@ from toolweave.itool import (
     structural_score,
     terciles,
 )
-from toolweave.schema import Dialogue
+from turnloom.schema import Dialogue
 
 runner = CliRunner()
 

@@ -12,8 +12,8 @@ import pytest
 from itool_helpers import Reply, ScriptedOpenAIServer, cli_app, make_dialogue
 from typer.testing import CliRunner
 
-from toolweave.itool import OfflinePolicy, difficulty_levels, evaluate
-from toolweave.schema import Dialogue
+from turnloom.itool import OfflinePolicy, difficulty_levels, evaluate
+from turnloom.schema import Dialogue
 
 runner = CliRunner()
 

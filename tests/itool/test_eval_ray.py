@@ -1,4 +1,4 @@
-"""`toolweave eval --executor ray` gives the files of a local evaluation."""
+"""`turnloom eval --executor ray` gives the files of a local evaluation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from toolweave.cli import app
+from turnloom.cli import app
 
 pytest.importorskip("ray")
 runner = CliRunner()

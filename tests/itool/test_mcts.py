@@ -12,9 +12,9 @@ import pytest
 from itool_helpers import Reply, ScriptedOpenAIServer, cli_app
 from typer.testing import CliRunner
 
-from toolweave.agents._protocol import AgentView
-from toolweave.agents.verifier import RuleVerifier
-from toolweave.itool import (
+from turnloom.agents._protocol import AgentView
+from turnloom.agents.verify.verifier import RuleVerifier
+from turnloom.itool import (
     PERTURBATIONS,
     MCTSConfig,
     ModelPolicy,
@@ -29,10 +29,10 @@ from toolweave.itool import (
     run_mcts,
     score_action,
 )
-from toolweave.itool._distributed import _mcts_chunk
-from toolweave.itool._mcts import merge_searches, search_dialogue
-from toolweave.schema import Dialogue, Message, ToolCall
-from toolweave.tools_env.world import World
+from turnloom.itool._distributed import _mcts_chunk
+from turnloom.itool._mcts import merge_searches, search_dialogue
+from turnloom.schema import Dialogue, Message, ToolCall
+from turnloom.tools_env.world import World
 
 runner = CliRunner()
 
@@ -257,7 +257,7 @@ def test_mcts_cli_executor_errors(travel_file: Path, tmp_path: Path, monkeypatch
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert isinstance(result.exception, SystemExit)
     text = " ".join(result.output.split())
-    assert ("pip install 'toolweave[ray]'" if ray_missing else "--executor 'dask': expected local or ray") in text
+    assert ("pip install 'turnloom[ray]'" if ray_missing else "--executor 'dask': expected local or ray") in text
     assert not out.exists()
 
 
@@ -267,5 +267,5 @@ def test_eval_cli_without_ray_fails_cleanly(travel_file: Path, tmp_path: Path, m
     result = runner.invoke(cli_app(), ["eval", str(travel_file), "--model", "offline", "-o", str(tmp_path / "ev"),
                                        "--executor", "ray"])
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
-    assert "pip install 'toolweave[ray]'" in " ".join(result.output.split())
+    assert "pip install 'turnloom[ray]'" in " ".join(result.output.split())
     assert not (tmp_path / "ev").exists()

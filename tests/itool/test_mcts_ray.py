@@ -1,4 +1,4 @@
-"""`toolweave mcts --executor ray` writes the pairs of a local search, byte for byte."""
+"""`turnloom mcts --executor ray` writes the pairs of a local search, byte for byte."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from toolweave.cli import app
+from turnloom.cli import app
 
 pytest.importorskip("ray")
 runner = CliRunner()

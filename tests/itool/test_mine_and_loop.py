@@ -12,8 +12,8 @@ import pytest
 from itool_helpers import LogprobServer, Reply, ScriptedOpenAIServer, cli_app, make_dialogue
 from typer.testing import CliRunner
 
-from toolweave.itool import EndpointNLL, OfflinePolicy, evaluate, mine, tree_roots, write_eval
-from toolweave.schema import Dialogue
+from turnloom.itool import EndpointNLL, OfflinePolicy, evaluate, mine, tree_roots, write_eval
+from turnloom.schema import Dialogue
 
 runner = CliRunner()
 

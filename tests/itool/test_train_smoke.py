@@ -13,7 +13,7 @@ import pytest
 from itool_helpers import cli_app
 from typer.testing import CliRunner
 
-from toolweave.schema import Dialogue
+from turnloom.schema import Dialogue
 
 pytestmark = pytest.mark.train
 
@@ -32,7 +32,7 @@ runner = CliRunner()
 
 
 def _script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"toolweave_{name}", SCRIPTS / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"turnloom_{name}", SCRIPTS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -74,7 +74,7 @@ def test_sft_in_curriculum_order_then_score_nll(exported: dict[str, Path], trave
     assert code == 0
     metrics = _metrics(out)
     assert metrics["examples"] == 2
-    from toolweave.itool import dialogue_nll, make_nll_scorer
+    from turnloom.itool import dialogue_nll, make_nll_scorer
 
     steps = make_nll_scorer(f"hf:{out}").score(travel[0])  # the trained model scores ToolACE's NLL
     assert steps and all(s.tokens > 0 and s.total > 0 for s in steps)
@@ -85,7 +85,7 @@ def test_the_trainer_feeds_examples_in_dataset_order() -> None:
     from torch.utils.data import SequentialSampler
     from trl import SFTTrainer
 
-    from toolweave.itool.training import sequential_trainer
+    from turnloom.itool.training import sequential_trainer
 
     trainer = object.__new__(sequential_trainer(SFTTrainer))
     trainer.train_dataset = list(range(5))

@@ -7,11 +7,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from toolweave.cli import app
-from toolweave.dataset import read_dialogues
-from toolweave.scenarios import builtin_names, load_scenario, scenario_tools
-from toolweave.schema import Dialogue
-from toolweave.tools_env.analysis import profile_tool
+from turnloom.cli import app
+from turnloom.dataset import read_dialogues
+from turnloom.scenarios import builtin_names, load_scenario, scenario_tools
+from turnloom.schema import Dialogue
+from turnloom.tools_env.analysis import profile_tool
 
 runner = CliRunner()
 NEW = ("support_desk", "restaurants", "weather_finance", "health_clinic", "food_delivery")

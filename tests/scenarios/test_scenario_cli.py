@@ -1,4 +1,4 @@
-"""``toolweave scenario list | new | validate | show`` end to end, and ``extends`` with built-ins and files."""
+"""``turnloom scenario list | new | validate | show`` end to end, and ``extends`` with built-ins and files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from toolweave.cli import app
-from toolweave.scenarios import builtin_names, load_scenario
+from turnloom.cli import app
+from turnloom.scenarios import builtin_names, load_scenario
 
 runner = CliRunner()
 

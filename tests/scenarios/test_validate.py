@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from toolweave.scenarios import ScenarioError, builtin_names, load_scenario
-from toolweave.scenarios._validate import validate_scenario
+from turnloom.scenarios import ScenarioError, builtin_names, load_scenario
+from turnloom.scenarios._validate import validate_scenario
 
 VALID = """\
 name: shop

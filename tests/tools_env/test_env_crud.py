@@ -9,11 +9,11 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from toolweave.cli import app
-from toolweave.scenarios import load_scenario, scenario_tools
-from toolweave.schema import ToolCall, ToolSpec
-from toolweave.tools_env.env import BindingError, EnvSettings, ToolEnvironment, inject_key
-from toolweave.tools_env.world import World, world_diff
+from turnloom.cli import app
+from turnloom.scenarios import load_scenario, scenario_tools
+from turnloom.schema import ToolCall, ToolSpec
+from turnloom.tools_env.env import BindingError, EnvSettings, ToolEnvironment, inject_key
+from turnloom.tools_env.world import World, world_diff
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 

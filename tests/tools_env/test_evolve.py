@@ -11,21 +11,21 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from toolweave.cli import app
-from toolweave.schema import ToolSpec
-from toolweave.tools_env._mutations import MUTATIONS, Job
-from toolweave.tools_env.evolve import (
+from turnloom.cli import app
+from turnloom.schema import ToolSpec
+from turnloom.tools_env.evolve import (
     OPERATORS,
     SpeciationTree,
     Subtree,
     aevolve_pool,
     build_evolution_prompt,
-    combine,
     evolve_pool,
     parse_llm_tool,
     validate_candidate,
 )
-from toolweave.tools_env.pool import load_pool, schema_problems, words
+from turnloom.tools_env.evolve._mutations import MUTATIONS, Job
+from turnloom.tools_env.evolve._pipeline import combine
+from turnloom.tools_env.pool import load_pool, schema_problems, words
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "importers"
 

@@ -1,4 +1,4 @@
-"""`toolweave pool evolve --model`: new APIs written by a model on an OpenAI-compatible
+"""`turnloom pool evolve --model`: new APIs written by a model on an OpenAI-compatible
 server (127.0.0.1), validated like the offline ones."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 from scripted_server import Reply, ScriptedOpenAIServer
 from typer.testing import CliRunner
 
-from toolweave.cli import app
-from toolweave.tools_env.pool import load_pool
+from turnloom.cli import app
+from turnloom.tools_env.pool import load_pool
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "importers"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from toolweave.schema import ToolSpec
-from toolweave.tools_env.flow import Link, normalize_name, output_fields, singular, tool_entities
-from toolweave.tools_env.links import find_links
+from turnloom.schema import ToolSpec
+from turnloom.tools_env.flow import Link, normalize_name, output_fields, singular, tool_entities
+from turnloom.tools_env.links import find_links
 
 
 def _tool(name: str, params: dict[str, Any], returns: dict[str, Any] | None = None, **kw: Any) -> ToolSpec:

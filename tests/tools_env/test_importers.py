@@ -9,10 +9,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from toolweave.cli import app
-from toolweave.schema import ToolSpec
-from toolweave.tools_env.importers import ToolImportError, export_openai, import_tools
-from toolweave.tools_env.pool import load_pool, pool_stats
+from turnloom.cli import app
+from turnloom.schema import ToolSpec
+from turnloom.tools_env.importers import ToolImportError, export_openai, import_tools
+from turnloom.tools_env.pool import load_pool, pool_stats
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "importers"
 SOURCES = {

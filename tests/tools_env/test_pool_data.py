@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from toolweave.schema import ToolSpec
+from turnloom.schema import ToolSpec
 
-POOL = files("toolweave.tools_env") / "data" / "pool.jsonl"
+POOL = files("turnloom.tools_env") / "data" / "pool.jsonl"
 BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_pool.py"
 
 

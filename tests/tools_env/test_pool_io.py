@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from toolweave.cli import app
-from toolweave.schema import ToolSpec
-from toolweave.tools_env import pool as pool_module
-from toolweave.tools_env.pool import (
+from turnloom.cli import app
+from turnloom.schema import ToolSpec
+from turnloom.tools_env import pool as pool_module
+from turnloom.tools_env.pool import (
     PoolError,
     builtin_pool,
     group_key,

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from toolweave.tools_env import _value_schema
-from toolweave.tools_env._regex_gen import RegexGenerationError, generate_matching
-from toolweave.tools_env.values import ValueFactory, ValueGenerationError, generate_value
+from turnloom.tools_env.values import ValueFactory, ValueGenerationError, generate_value
+from turnloom.tools_env.values import _schema as _value_schema
+from turnloom.tools_env.values._regex_gen import RegexGenerationError, generate_matching
 
 SEEDS = range(25)
 
@@ -331,7 +331,7 @@ def test_schema_analysis_is_cached(monkeypatch: pytest.MonkeyPatch) -> None:
         calls.append(args[0])
         return real(*args)
 
-    monkeypatch.setattr("toolweave.tools_env.values.build_plan", counting)
+    monkeypatch.setattr("turnloom.tools_env.values._factory.build_plan", counting)
     factory = ValueFactory()
     for seed in range(10):
         factory.reseed(seed)

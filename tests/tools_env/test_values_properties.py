@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator, FormatChecker
 
-from toolweave.tools_env.values import ValueFactory, generate_value
+from turnloom.tools_env.values import ValueFactory, generate_value
 
 Schema = dict[str, Any]
 

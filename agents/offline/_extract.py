@@ -1,0 +1,317 @@
+"""Reading tool choices and argument values out of a user's words (offline assistant)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from turnloom.agents.offline._phrasing import ORDINALS, param_phrase, words
+from turnloom.schema import ToolSpec, canonical_json
+from turnloom.tools_env.analysis import singular, split_words
+
+__all__ = ["ToolInfo", "extract_args", "find_in_results", "score_tool", "split_clauses", "tool_info"]
+
+_STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "by", "with", "and", "or", "from", "at", "its",
+         "their", "your", "my", "is", "be", "as", "that", "this", "it", "into", "all", "any", "given", "using",
+         "specific", "new", "one"}
+_SYNONYMS = {
+    "update": {"change", "modify", "edit", "set", "update", "adjust"},
+    "cancel": {"cancel", "delete", "remove", "drop"},
+    "get": {"get", "show", "check", "look", "details", "fetch", "retrieve"},
+    "search": {"search", "find", "look", "list", "browse"},
+    "book": {"book", "reserve"},
+}
+_CLAUSE_MARKERS = re.compile(r"\s+(?:Also|At the same time|Additionally),\s+")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_LEAD = re.compile(r"^[\s:=\-—]+|^(?:is|are|of|as|should be|to|=)\s+", re.I)
+_TRAIL_WORDS = ("and", "instead", "please")
+_SENTENCE_END = re.compile(r"\.\s+[A-Z]")
+_INTEGER = re.compile(r"-?\d+")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
+_BARE_ANSWER = re.compile(r"^(?:it'?s|it is|sure|ok|okay)[,\s]+", re.I)
+
+
+def split_clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE_MARKERS.split(text) if c.strip()]
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    """What the assistant reads off one tool, computed once per tool content."""
+
+    #: score_tool: name and description words, description as the user might quote it
+    name: frozenset[str]
+    desc: frozenset[str]
+    said_description: str | None
+    #: score_tool: distinct parameter phrases with their ``\bphrase\b`` pattern
+    phrases: tuple[tuple[str, re.Pattern[str]], ...]
+    #: extract_args: the tool's own description / name (case-insensitive), not values
+    selves: tuple[re.Pattern[str], ...]
+    #: parameters, longest phrase first: (param, phrase, span pattern, word pattern)
+    params: tuple[tuple[str, str, re.Pattern[str], re.Pattern[str]], ...]
+    #: parameter -> validator of its sub-schema
+    validators: dict[str, Draft202012Validator]
+
+
+class _Keyed:
+    """A tool hashed and compared by its content key (the cache keeps the tool alive)."""
+
+    __slots__ = ("key", "tool")
+
+    def __init__(self, tool: ToolSpec) -> None:
+        self.tool = tool
+        self.key = tool.key()
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Keyed) and other.key == self.key
+
+
+def tool_info(tool: ToolSpec) -> ToolInfo:
+    """The :class:`ToolInfo` of a tool, cached by the tool's whole content (its
+    :meth:`ToolSpec.key`, itself computed once per tool object)."""
+    return _tool_info(_Keyed(tool))
+
+
+@lru_cache(maxsize=4096)
+def _tool_info(keyed: _Keyed) -> ToolInfo:
+    tool = keyed.tool
+    phrases = sorted({param_phrase(p) for p in tool.properties}, key=len, reverse=True)
+    params = sorted(tool.properties, key=lambda p: -len(param_phrase(p)))
+    return ToolInfo(
+        name=frozenset(singular(w) for w in split_words(tool.name)),
+        desc=frozenset(singular(w) for w in words(tool.description) if w not in _STOP),
+        said_description=tool.description.strip().rstrip(".").lower() if tool.description else None,
+        phrases=tuple((p, re.compile(rf"\b{re.escape(p)}\b")) for p in phrases),
+        selves=tuple(re.compile(re.escape(said), re.I) for said in _self_descriptions(tool)),
+        params=tuple((p, param_phrase(p), re.compile(rf"(?<![\w-]){re.escape(param_phrase(p))}(?![\w-])"),
+                      re.compile(rf"\b{re.escape(param_phrase(p))}\b")) for p in params),
+        validators={p: _validator(canonical_json(_subschema(tool, p))) for p in tool.properties},
+    )
+
+
+@lru_cache(maxsize=8192)
+def _said(text: str) -> tuple[str, frozenset[str]]:
+    """A clause lower-cased, and its (singular) words widened by synonyms."""
+    said = {singular(w) for w in words(text)}
+    for key, syns in _SYNONYMS.items():
+        if said & syns:
+            said.add(key)
+            said |= syns
+    return text.lower(), frozenset(said)
+
+
+def score_tool(text: str, tool: ToolSpec) -> float:
+    """How strongly a clause asks for this tool (0 = not at all)."""
+    info = tool_info(tool)
+    name, desc = info.name, info.desc
+    lowered, said = _said(text)
+    score = 0.0
+    if name and name <= said:
+        score += 3.0
+    elif name:
+        score += 1.5 * len(name & said) / len(name)
+    if desc:
+        score += 3.0 * len(desc & said) / len(desc)
+    if info.said_description is not None and info.said_description in lowered:
+        score += 3.0
+    score += 0.3 * sum(1 for p, pattern in info.phrases if p in lowered and pattern.search(lowered))
+    return score
+
+
+@lru_cache(maxsize=8192)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _subschema(tool: ToolSpec, param: str) -> dict[str, Any]:
+    sub = tool.properties.get(param, {})
+    sub = sub if isinstance(sub, dict) else {}
+    defs = {k: tool.parameters[k] for k in ("$defs", "definitions") if k in tool.parameters}
+    return {**sub, **defs}
+
+
+def _convert(text: str, schema: dict[str, Any]) -> list[Any]:
+    """Candidate typed values for a piece of text, most likely first."""
+    text = text.strip()
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else (types or ["string"])
+    out: list[Any] = []
+    if text[:1] in "[{\"" or text in ("true", "false", "null"):
+        with contextlib.suppress(ValueError):
+            out.append(json.loads(text))
+    if "enum" in schema:
+        for v in schema["enum"]:
+            if str(v).lower() == text.lower():
+                out.append(v)
+    for t in types:
+        if t == "integer" and _INTEGER.fullmatch(text):
+            out.append(int(text))
+        elif t == "number" and _NUMBER.fullmatch(text):
+            out.append(float(text) if "." in text else int(text))
+        elif t == "boolean" and text.lower() in ("yes", "no", "true", "false"):
+            out.append(text.lower() in ("yes", "true"))
+        elif t == "string":
+            out.append(text)
+    return out
+
+
+def _strip_trail(text: str) -> str:
+    """Drop trailing punctuation, spaces and filler words (linear: no regex backtracking)."""
+    while True:
+        new = text.rstrip(" \t\n,;:!?.")
+        lowered = new.lower()
+        for word in _TRAIL_WORDS:
+            if lowered.endswith(" " + word):
+                new = new[: -len(word) - 1]
+                break
+        if new == text:
+            return new
+        text = new
+
+
+def _cleanup(raw: str) -> list[str]:
+    text = raw
+    for _ in range(3):
+        text = _LEAD.sub("", text).strip()
+    sentence_end = _SENTENCE_END.search(text)
+    if sentence_end:
+        text = text[: sentence_end.start()]
+    text = _strip_trail(text)
+    cands = [text]
+    for sep in (" to ", " be ", " is "):
+        if sep in f" {text} ":
+            cands.append(f" {text} ".rsplit(sep, 1)[1].strip())
+    return [c for c in cands if c]
+
+
+def extract_args(text: str, tool: ToolSpec, *, asked: str | None = None) -> dict[str, Any]:
+    """Argument values stated in ``text`` for ``tool``; ``asked`` is a parameter the
+    assistant just asked for, so a bare answer ("It's Lisbon.") fills it."""
+    quoted: list[str] = []
+
+    def _mask(m: re.Match[str]) -> str:
+        quoted.append(m.group(0))
+        return f"\x00{len(quoted) - 1}\x00"
+
+    masked = _QUOTED.sub(_mask, text) if '"' in text else text
+    info = tool_info(tool)
+    # the tool's own description or name, when the user quotes it as the request, is not a value
+    for pattern in info.selves:
+        masked = pattern.sub(_blank, masked)
+    lowered = masked.lower()
+    spans: list[tuple[int, int, str]] = []
+    for p, phrase, pattern, _ in info.params:
+        if phrase not in lowered:
+            continue
+        for m in pattern.finditer(lowered):
+            if not any(s <= m.start() < e or s < m.end() <= e for s, e, _ in spans):
+                spans.append((m.start(), m.end(), p))
+    spans.sort()
+    found: dict[str, Any] = {}
+    for i, (_, end, p) in enumerate(spans):
+        stop = spans[i + 1][0] if i + 1 < len(spans) else len(masked)
+        value = _value_from(masked[end:stop], quoted, tool, p, info)
+        if value is not _MISSING:
+            found[p] = value
+    if asked and asked not in found and asked in tool.properties:
+        value = _value_from(_BARE_ANSWER.sub("", masked), quoted, tool, asked, info)
+        if value is not _MISSING:
+            found[asked] = value
+    return found
+
+
+_MISSING = object()
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group(0))
+
+
+def _self_descriptions(tool: ToolSpec) -> list[str]:
+    desc = tool.description.strip().rstrip(".").strip()
+    out = [desc] if desc else []
+    out.append(" ".join(split_words(tool.name)))
+    return [d for d in out if d]
+
+
+_NOT_A_START = {"for", "on", "in", "a", "an", "with", "to", "from", "of", "at", "by", "and", "or", "between"}
+
+
+def _value_from(raw: str, quoted: list[str], tool: ToolSpec, param: str, info: ToolInfo) -> Any:
+    schema = _subschema(tool, param)
+    validator = info.validators[param]
+    for cand in _cleanup(raw):
+        if cand.split(" ", 1)[0].lower() in _NOT_A_START:
+            continue
+        if "\x00" in cand:
+            cand = _PLACEHOLDER.sub(lambda m: quoted[int(m.group(1))], cand)
+        if cand.startswith('"') and cand.endswith('"') and "string" in str(schema.get("type", "string")):
+            try:
+                cand_value: Any = json.loads(cand)
+            except ValueError:
+                cand_value = cand
+            if validator.is_valid(cand_value):
+                return cand_value
+        for value in _convert(cand, schema):
+            if validator.is_valid(value):
+                return value
+    return _MISSING
+
+
+def _ordinal(text: str) -> int:
+    said = set(words(text))
+    for i, word in enumerate(ORDINALS):
+        if word in said:
+            return i
+    return 0
+
+
+def find_in_results(param: str, results: list[Any], text: str) -> Any:
+    """A value for ``param`` in earlier tool outputs (most recent first); list items are
+    picked by the ordinal the user mentions ("the second flight")."""
+    entity = param[:-3] if param.endswith("_id") else None
+    index = _ordinal(text)
+    ordered = list(reversed(results))
+    if "from those results" in text.lower():
+        # "the first order from those results": a list of records, not the last single record
+        ordered = [c for c in ordered if _has_records(c)] + [c for c in ordered if not _has_records(c)]
+    for content in ordered:
+        value = _search(content, param, entity, index)
+        if value is not _MISSING:
+            return value
+    return _MISSING
+
+
+def _has_records(content: Any) -> bool:
+    return isinstance(content, dict) and any(
+        isinstance(v, list) and v and isinstance(v[0], dict) for v in content.values())
+
+
+def _search(node: Any, param: str, entity: str | None, index: int, container: str = "") -> Any:
+    if isinstance(node, dict):
+        if param in node and not isinstance(node[param], (dict, list)):
+            return node[param]
+        if entity and "id" in node and singular(container) == entity:
+            return node["id"]
+        for key in sorted(node):
+            if isinstance(node[key], (dict, list)):
+                got = _search(node[key], param, entity, index, key)
+                if got is not _MISSING:
+                    return got
+    elif isinstance(node, list) and node:
+        pick = node[index] if index < len(node) else node[-1]
+        return _search(pick, param, entity, index, container)
+    return _MISSING
+
+
+MISSING = _MISSING

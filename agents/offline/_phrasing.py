@@ -1,0 +1,179 @@
+"""The offline agents' shared vocabulary: how tools, parameters and values are put
+into words, and how the offline assistant reads them back.
+
+The user renders each argument as ``<parameter phrase> <value>`` inside a sentence
+(values that could be misread are quoted); the assistant locates parameter phrases
+and takes the text up to the next phrase as the value, then checks it against the
+parameter's schema. Several templates per step kind keep the data from being one
+sentence repeated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any
+
+from turnloom.schema import ToolSpec
+from turnloom.tools_env.analysis import split_words
+
+__all__ = [
+    "ORDINALS",
+    "action_phrase",
+    "format_value",
+    "join_phrases",
+    "param_phrase",
+    "render_args",
+]
+
+ORDINALS = ("first", "second", "third", "fourth", "fifth")
+_SPLIT = re.compile(r"[^a-z0-9]+")
+_RISKY_CHARS = re.compile("[,;:\"\n\u2014]")
+
+
+@lru_cache(maxsize=65536)
+def param_phrase(name: str) -> str:
+    """``departure_date`` -> ``departure date``; ``userId`` -> ``user id``."""
+    return " ".join(split_words(name))
+
+
+def action_phrase(tool: ToolSpec, variant: int = 0) -> str:
+    """A verb phrase for what the tool does: its description (lower-cased, no final
+    period) or, for variant 1, its name in words."""
+    desc = tool.description.strip().rstrip(".").strip()
+    if variant % 2 == 0 and desc and len(desc.split()) <= 22:
+        first = desc.split()[0]
+        if not first.isupper():
+            desc = desc[0].lower() + desc[1:]
+        return desc
+    return " ".join(split_words(tool.name))
+
+
+def format_value(value: Any, phrases: tuple[str, ...] = ()) -> str:
+    """How a user writes a value; quoted when it could run into the next parameter."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, float):
+        text = f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+        return text if float(text) == value else repr(value)
+    text = str(value)
+    lowered = f" {text.lower()} "
+    risky = _RISKY_CHARS.search(text) is not None or " and " in lowered or text.endswith(".") or any(
+        f" {p} " in lowered for p in phrases
+    ) or text.strip() != text or not text
+    if risky:
+        return json.dumps(text, ensure_ascii=False)
+    return text
+
+
+def join_phrases(parts: list[str]) -> str:
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def render_args(tool: ToolSpec, slots: dict[str, Any]) -> str:
+    phrases = tuple(param_phrase(p) for p in tool.properties)
+    parts = [f"{param_phrase(k)} {format_value(v, phrases)}" for k, v in slots.items()]
+    return join_phrases(parts)
+
+
+@lru_cache(maxsize=16384)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in _SPLIT.split(text.lower()) if w)
+
+
+def words(text: str) -> list[str]:
+    return list(_words(text))
+
+
+USER_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "single": (
+        "Could you {action}? Use {args}.",
+        "I need to {action}: {args}.",
+        "Please {action} with {args}.",
+        "Hi, can you {action} for me? Details: {args}.",
+        "I'd like to {action}, with {args}.",
+        "{Action}, please. I have {args}.",
+    ),
+    "noargs": (
+        "Could you {action}?",
+        "Please {action}.",
+        "I'd like to {action}.",
+    ),
+    "dependent": (
+        "Great. Now {action} for the {ref}{args_tail}.",
+        "Next, please {action} using the {ref}{args_tail}.",
+        "Let's go with the {ref}: {action}{args_tail}.",
+        "OK, {action} for the {ref}{args_tail}.",
+    ),
+    "clarify_answer": (
+        "The {phrase} is {value}.",
+        "Sure, {phrase} {value}.",
+        "Oh right, {phrase} {value}.",
+        "It's {value}.",
+    ),
+    "follow_up_update": (
+        "Actually, for that {entity}, please {action}: the {phrase} should be {value}.",
+        "Wait, one more thing on that {entity}: {action}, with {phrase} {value}.",
+        "One change to the {entity}: {action}. Set the {phrase} to {value}.",
+    ),
+    "follow_up_requery": (
+        "What about the {what} with {phrase} {value} instead?",
+        "Hmm, can you check the {what} again with {phrase} {value} instead?",
+        "And the {what} if I change the {phrase} to {value} instead?",
+    ),
+    "parallel_join": (
+        "{a} Also, {b}",
+        "{a} At the same time, {b}",
+        "{a} Additionally, {b}",
+    ),
+    "error_recovery": (
+        "Please {action} with {args}.",
+        "Could you {action}? Use {args}.",
+    ),
+    "closing": (
+        "Thanks, that's all I needed!",
+        "Perfect, thank you for your help.",
+        "Great, that's everything. Bye!",
+        "Thanks a lot, that covers it.",
+    ),
+}
+
+CHITCHAT = (
+    "By the way, how are you doing today?",
+    "Quick question: what's a good way to stay focused when working remotely?",
+    "Do you have any tips for staying organized during a busy week?",
+    "Just curious, what kinds of things can you help me with?",
+    "Honestly, I've had a long day. Any advice for unwinding in the evening?",
+    "What's a polite way to decline a meeting invitation?",
+    "Can you explain what an API is in one sentence?",
+    "Is it better to write to-do lists in the morning or the night before?",
+)
+
+IRRELEVANT = (
+    ("Can you paint my living room walls blue?", "paint walls"),
+    ("Please file my income tax return for last year.", "file a tax return"),
+    ("Could you walk my dog this afternoon?", "walk a dog"),
+    ("Can you fix the leaking tap in my kitchen?", "fix a tap"),
+    ("Please compose a symphony in the style of Mozart and perform it live.", "perform music live"),
+    ("Can you water the plants on my balcony?", "water plants"),
+    ("Please repair the scratch on my car door.", "repair a car"),
+    ("Could you cut my hair this evening?", "cut hair"),
+)
+
+CHITCHAT_REPLIES = {
+    "how are you": "I'm doing well, thanks for asking! How can I help you today?",
+    "remotely": "Keep a dedicated workspace, set clear working hours and take short breaks; it helps a lot.",
+    "organized": "Plan the week on Sunday, block time for important tasks and review your list each evening.",
+    "help me with": "I can help with the tasks my tools cover: {capabilities}.",
+    "unwinding": "A short walk, some music and no screens for the last hour before bed usually help.",
+    "decline a meeting": "Thank the organizer, say you can't attend, and offer an alternative or ask for notes.",
+    "api": "An API is a defined way for one program to ask another program to do something or give data.",
+    "to-do": "Either works; many people find writing it the night before makes mornings calmer.",
+}

@@ -1,0 +1,224 @@
+"""Offline assistant: reads the conversation (never the plan), decides whether a tool
+is needed, asks for missing required values, calls tools with arguments taken from
+the user's words or earlier tool outputs, retries transient failures, and summarizes
+results (ToolFlow's assistant; ToolACE's call / ask / summarize / answer actions)."""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+from turnloom.agents._protocol import AgentOutput, AgentView
+from turnloom.agents.offline._extract import (
+    MISSING,
+    extract_args,
+    find_in_results,
+    score_tool,
+    split_clauses,
+    tool_info,
+)
+from turnloom.agents.offline._phrasing import CHITCHAT_REPLIES, format_value, param_phrase, words
+from turnloom.schema import Message, ToolCall, ToolSpec, derive_seed
+
+__all__ = ["OfflineAssistant"]
+
+_THRESHOLD = 2.2
+_TRANSIENT = re.compile(r"\b(429|500|502|503|504)\b|timeout|rate limit", re.I)
+_REQUEST = re.compile(r"\b(can you|could you|please|i need|i want|i'd like|would you)\b", re.I)
+_CLOSING = re.compile(r"\b(thanks|thank you|bye|that's all|that's everything|that covers it)\b", re.I)
+_REFERENCE = re.compile(r"\bthe (?:first|second|third|fourth|fifth) (?:\w+ )?\w+ from those results"
+                        r"|\bthe (?:\w+ )?\w+ from before\b", re.I)
+_FOLLOW = re.compile(r"\b(instead|what about|check again)\b", re.I)
+
+
+class OfflineAssistant:
+    name = "offline-assistant"
+
+    def __init__(self, threshold: float = _THRESHOLD) -> None:
+        self.threshold = threshold
+
+    async def act(self, view: AgentView) -> AgentOutput:
+        msgs = view.messages
+        tools = {t.name: t for t in view.tools}
+        if msgs and msgs[-1].role == "tool":
+            return AgentOutput(messages=[self._after_tools(msgs, tools, view.seed)])
+        return AgentOutput(messages=[self._after_user(msgs, tools, view.seed)])
+
+    # -- after tool results -----------------------------------------------------------
+    def _after_tools(self, msgs: list[Message], tools: dict[str, ToolSpec], seed: int) -> Message:
+        last_call = max(i for i, m in enumerate(msgs) if m.role == "assistant" and m.tool_calls)
+        results = [m.result for m in msgs[last_call + 1:] if m.role == "tool" and m.result is not None]
+        calls = {c.id: c for c in msgs[last_call].tool_calls}
+        last_user = max((i for i, m in enumerate(msgs) if m.role == "user"), default=0)
+        failed = [r for r in results if r.error is not None]
+        retry = []
+        for r in failed:
+            call = calls.get(r.call_id)
+            if call is None or not _TRANSIENT.search(r.error or ""):
+                continue
+            tries = sum(1 for m in msgs[last_user:] for c in m.tool_calls
+                        if c.name == call.name and c.arguments == call.arguments)
+            if tries < 2:
+                retry.append(call)
+        if retry:
+            new_calls = [ToolCall(id=_call_id(seed, k), name=c.name, arguments=dict(c.arguments))
+                         for k, c in enumerate(retry)]
+            return Message(role="assistant", content="", tool_calls=new_calls)
+        rng = random.Random(seed)  # one per act, made only where a choice is drawn
+        parts = []
+        for r in results:
+            words_ = param_phrase(r.name)
+            if r.error is not None:
+                parts.append(f"I couldn't complete the {words_} request: {r.error}.")
+            else:
+                parts.append(_summarize(r.name, r.content, rng))
+        return Message(role="assistant", content=" ".join(parts))
+
+    # -- after a user message ---------------------------------------------------------
+    def _after_user(self, msgs: list[Message], tools: dict[str, ToolSpec], seed: int) -> Message:
+        users = [i for i, m in enumerate(msgs) if m.role == "user"]
+        if not users:
+            return Message(role="assistant", content="Hello! How can I help you today?")
+        text = msgs[users[-1]].content or ""
+        request, asked = text, None
+        prev = msgs[users[-1] - 1] if users[-1] > 0 else None
+        if (prev is not None and prev.role == "assistant" and not prev.tool_calls and len(users) > 1
+                and (prev.content or "").rstrip().endswith("?") and (prev.content or "").startswith(_ASK_PREFIXES)):
+            request = msgs[users[-2]].content or ""
+            asked = prev.content
+        results = [m.result.content for m in msgs if m.role == "tool" and m.result is not None and m.result.ok]
+        calls: list[ToolCall] = []
+        if not asked and _FOLLOW.search(text):
+            follow = self._follow_up(text, msgs, tools, seed)
+            if follow is not None:
+                return Message(role="assistant", content="", tool_calls=[follow])
+        for clause in split_clauses(request):
+            tool = self._choose(clause, tools)
+            if tool is None:
+                continue
+            answer_text = text if asked else ""
+            asked_param = _asked_param(asked, tool) if asked else None
+            args = extract_args(clause, tool)
+            if answer_text:
+                args.update(extract_args(answer_text, tool, asked=asked_param))
+            missing = []
+            for p in tool.required:
+                if p in args:
+                    continue
+                # only ids come from earlier results; other values must be said by the user
+                value = find_in_results(p, results, clause) if _is_id(p) else MISSING
+                if value is MISSING:
+                    missing.append(p)
+                else:
+                    args[p] = value
+            if missing:
+                return Message(role="assistant", content=_ask(tool, missing[0], random.Random(seed)))
+            calls.append(ToolCall(id=_call_id(seed, len(calls)), name=tool.name, arguments=args))
+        if calls:
+            return Message(role="assistant", content="", tool_calls=calls)
+        return Message(role="assistant", content=self._no_tool_reply(text, tools))
+
+    def _choose(self, clause: str, tools: dict[str, ToolSpec]) -> ToolSpec | None:
+        # "the first flight from those results" names what to use, not what to do
+        clause = _REFERENCE.sub(" ", clause)
+        scored = sorted(((score_tool(clause, t), t.name) for t in tools.values()), reverse=True)
+        if not scored or scored[0][0] < self.threshold:
+            return None
+        return tools[scored[0][1]]
+
+    def _follow_up(self, text: str, msgs: list[Message], tools: dict[str, ToolSpec], seed: int) -> ToolCall | None:
+        best: tuple[float, int, ToolCall] | None = None
+        order = 0
+        for m in reversed(msgs):
+            for c in reversed(m.tool_calls):
+                order -= 1
+                tool = tools.get(c.name)
+                if tool is None:
+                    continue
+                changed = extract_args(text, tool)
+                if changed:
+                    cand = ToolCall(id=_call_id(seed, 0), name=c.name, arguments={**c.arguments, **changed})
+                    key = (score_tool(text, tool), order)
+                    if best is None or key > best[:2]:
+                        best = (key[0], key[1], cand)
+        return best[2] if best is not None else None
+
+    def _no_tool_reply(self, text: str, tools: dict[str, ToolSpec]) -> str:
+        lowered = text.lower()
+        capabilities = _capabilities(tools)
+        if _CLOSING.search(text):
+            return "You're welcome! Let me know if there's anything else I can do."
+        for key, reply in CHITCHAT_REPLIES.items():
+            if key in lowered:
+                return reply.format(capabilities=capabilities)
+        if _REQUEST.search(text):
+            return ("I'm sorry, but I can't help with that: none of my tools can do it. "
+                    f"I can {capabilities}.")
+        return "Happy to chat! Let me know whenever you need help with a task."
+
+
+_ASK_PREFIXES = ("Could you tell me", "What is the", "Which", "I need the", "Please tell me")
+
+
+def _ask(tool: ToolSpec, param: str, rng: random.Random) -> str:
+    phrase = param_phrase(param)
+    what = param_phrase(tool.name)
+    return rng.choice((
+        f"Could you tell me the {phrase} so I can {what}?",
+        f"What is the {phrase} you'd like me to use?",
+        f"I need the {phrase} to {what}. What should it be?",
+        f"Please tell me the {phrase}. What is it?",
+    ))
+
+
+def _asked_param(question: str | None, tool: ToolSpec) -> str | None:
+    if not question:
+        return None
+    lowered = question.lower()
+    for p, phrase, _, pattern in tool_info(tool).params:
+        if phrase in lowered and pattern.search(lowered):
+            return p
+    return None
+
+
+def _is_id(param: str) -> bool:
+    return param == "id" or param.endswith(("_id", "_ids", "_number", "_code", "_reference"))
+
+
+def _call_id(seed: int, k: int) -> str:
+    return f"call_{derive_seed(seed, 'call', k) % 16**10:010x}"
+
+
+def _capabilities(tools: dict[str, ToolSpec]) -> str:
+    names = [param_phrase(n) for n in sorted(tools)][:6]
+    if not names:
+        return "chat with you"
+    return "help you " + (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0])
+
+
+def _scalars(obj: dict[str, Any], limit: int = 5) -> list[str]:
+    out = []
+    for k, v in obj.items():
+        if isinstance(v, (str, int, float, bool)):
+            out.append(f"{param_phrase(k)} {format_value(v)}")
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _summarize(name: str, content: Any, rng: random.Random) -> str:
+    opener = rng.choice(("Here you go.", "Done.", "All set.", "Here's what I found."))
+    if not isinstance(content, dict):
+        return f"{opener} The result is {format_value(content)}."
+    for key, value in content.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            lines = [f"{i + 1}) " + ", ".join(_scalars(item, 4)) for i, item in enumerate(value[:5])]
+            noun = " ".join(words(key)) or "results"
+            return f"{opener} I found {len(value)} {noun}: " + "; ".join(lines) + "."
+        if isinstance(value, list) and not value:
+            return f"{opener} I found no {' '.join(words(key))} matching that."
+    fields = _scalars(content)
+    if not fields:
+        return f"{opener} The {param_phrase(name)} request succeeded."
+    return f"{opener} " + "; ".join(fields) + "."
