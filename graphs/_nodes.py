@@ -52,7 +52,8 @@ def make_nodes(
         turn = len(state.get("messages", []))
         seed = derive_seed(state["seed"], role, turn, state.get("attempt", 0))
         kw.setdefault("context", state.get("context", {}))
-        return AgentView(role=role, seed=seed, tools=state["tools"], **kw)
+        kw.setdefault("tools", state["tools"])
+        return AgentView(role=role, seed=seed, **kw)
 
     async def planner(state: DialogueState) -> dict[str, Any]:
         world = state["world"]
@@ -159,17 +160,17 @@ def make_nodes(
 
     simulated = set(llm_tools or [])
 
-    async def simulate_call(state: DialogueState, world: World, call: Any) -> ToolResult:
+    async def simulate_call(state: DialogueState, world: World, call: Any) -> tuple[ToolResult, dict[str, int]]:
         spec = next((t for t in state["tools"] if t.name == call.name), None)
         if spec is None:
-            return env.call(world, call)[1]
+            return env.call(world, call)[1], {}
         msg = Message(role="assistant", content="", tool_calls=[call])
         out = await agents["tool"].act(view(state, "tool", tools=[spec], messages=[msg],
                                             world=world.model_dump(mode="json")))
         got = next((m.result for m in out.messages if m.role == "tool" and m.result is not None), None)
         if got is None:
             raise AgentError("tool simulator returned no result")
-        return got.model_copy(update={"call_id": call.id, "name": call.name})
+        return got.model_copy(update={"call_id": call.id, "name": call.name}), out.usage
 
     async def tool(state: DialogueState) -> dict[str, Any]:
         world = state["world"]
@@ -177,20 +178,22 @@ def make_nodes(
         start = len(state["messages"])
         new: list[Message] = []
         snaps: list[tuple[int, str]] = []
+        usage: list[dict[str, Any]] = []
         for call in call_msg.tool_calls:
             if "tool" in agents and ("*" in simulated or call.name in simulated) and call.name in {
                     t.name for t in state["tools"]} and not env.argument_errors(call.name, call.arguments):
                 try:
-                    result = await simulate_call(state, world, call)
+                    result, used = await simulate_call(state, world, call)
                 except AgentError as exc:
-                    return {"ended": f"tool simulator failed: {exc}"}
+                    return {"ended": f"tool simulator failed: {exc}", "usage": usage}
+                usage += _usage("tool", used)
                 world = world.tick()
             else:
                 world, result = env.call(world, call)
             new.append(Message(role="tool", content=result.to_text(), tool_call_id=call.id, name=call.name,
                                result=result, step=call_msg.step))
             snaps.append((start + len(new) - 1, world.digest()))
-        return {"messages": new, "world": world, "snapshots": snaps,
+        return {"messages": new, "world": world, "snapshots": snaps, "usage": usage,
                 "tool_rounds": state.get("tool_rounds", 0) + 1}
 
     async def verifier(state: DialogueState) -> dict[str, Any]:
