@@ -18,6 +18,7 @@ from turnloom.schema import Plan, PlanStep, ToolSpec, derive_seed
 from turnloom.tools_env.analysis import ToolProfile, profile_tool, split_words
 from turnloom.tools_env.flow import Link
 from turnloom.tools_env.links import find_links
+from turnloom.tools_env.ranges import repair_ranges
 from turnloom.tools_env.values import ValueFactory
 
 __all__ = ["OfflinePlanner", "statable_params"]
@@ -181,7 +182,7 @@ class OfflinePlanner:
                 continue
             if sch.get("type") in ("string", "integer", "number", "boolean") and rng.random() < 0.25:
                 slots[p] = self._slot(tool, p, values, seed)
-        return slots
+        return repair_ranges(slots)
 
     def _make(self, kind: str, i: int, option: Any, by_name: dict[str, ToolSpec], done: list[_Done],
               rng: random.Random, values: ValueFactory, vocab: set[str], seed: int) -> PlanStep:
@@ -226,12 +227,15 @@ class OfflinePlanner:
                 changeable = sorted(q for q in tool.properties if q != prof.id_param and not _is_id(q))
                 param = rng.choice(changeable)
                 value = self._slot(tool, param, values, derive_seed(s, "new"))
+                value = repair_ranges(dict(d.slots, **{param: value}), fixed=set(d.slots) - {param})[param]
                 done.append(_Done(i, tool.name, prof, {param: value}))
                 return PlanStep(index=i, kind="follow_up", intent=f"change {param} of the {prof.entity} from "
                                 f"step {d.step}", tools=[tool.name], depends_on=[d.step], slots={param: value},
                                 bindings={prof.id_param or "id": f"step:{d.step}.{d.tool}.{d.profile.id_field}#0"})
             param = rng.choice(sorted(d.slots))
             value = self._slot(tool, param, values, derive_seed(s, "again"))
+            others = set(d.slots) - {param}
+            value = repair_ranges(dict(d.slots, **{param: value}), fixed=others)[param]
             done.append(_Done(i, tool.name, prof, dict(d.slots, **{param: value})))
             return PlanStep(index=i, kind="follow_up", intent=f"repeat step {d.step} with another {param}",
                             tools=[tool.name], depends_on=[d.step], slots={param: value})

@@ -18,8 +18,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from turnloom.schema import CheckResult, Message, Plan, ToolSpec
+from turnloom.schema import CheckResult, Message, Plan, ToolSpec, canonical_json
 from turnloom.tools_env.env import ToolEnvironment
+from turnloom.tools_env.ranges import inverted_ranges
 from turnloom.tools_env.world import World
 
 __all__ = ["DIALOGUE_RULES", "TURN_RULES", "RuleContext"]
@@ -298,12 +299,43 @@ def reply_complete(ctx: RuleContext) -> list[CheckResult]:
     return _ok("reply_complete")
 
 
+
+def date_order(ctx: RuleContext) -> list[CheckResult]:
+    """A date range in a call's arguments ends no earlier than it starts (``check_out`` >=
+    ``check_in``, ``end_date`` >= ``start_date``, ``return_date`` >= ``departure_date``, ...)."""
+    out = [_fail("date_order", f"{c.name}: {end}={c.arguments[end]!r} is before {start}={c.arguments[start]!r}", i)
+           for i, c in ctx.calls() for start, end in inverted_ranges(c.arguments)]
+    return out or _ok("date_order")
+
+
+def repeated_call(ctx: RuleContext) -> list[CheckResult]:
+    """Within one user turn, the assistant does not repeat a call that already succeeded with
+    the same arguments (a model stuck in a loop); retrying a call that failed is fine."""
+    out = []
+    failed = {m.tool_call_id for m in ctx.messages if m.role == "tool" and m.result is not None and not m.result.ok}
+    seen: set[str] = set()
+    for i, m in enumerate(ctx.messages):
+        if m.role == "user":
+            seen = set()
+        elif m.role == "assistant":
+            for c in m.tool_calls:
+                key = canonical_json([c.name, c.arguments])
+                if key in seen and i >= ctx.start:
+                    out.append(_fail("repeated_call", f"{c.name} called again with the same arguments "
+                                     "in the same turn", i))
+                if c.id not in failed:
+                    seen.add(key)
+    return out or _ok("repeated_call")
+
+
 TURN_RULES: dict[str, Rule] = {
     "tool_exists": tool_exists,
     "required_params": required_params,
     "args_valid": args_valid,
     "call_answered": call_answered,
     "grounded_args": grounded_args,
+    "date_order": date_order,
+    "repeated_call": repeated_call,
     "reply_quality": reply_quality,
 }
 

@@ -163,6 +163,24 @@ def result_off_schema(d: Dialogue) -> None:
     msg.result = ToolResult(call_id=msg.result.call_id, name=msg.result.name, content={"unexpected": 1})
 
 
+def end_before_start(d: Dialogue) -> None:
+    i, k = _first_call(d)
+    call = d.messages[i].tool_calls[k]
+    call.arguments.update(check_in="2026-06-06", check_out="2026-06-01")
+
+
+def repeated(d: Dialogue) -> None:
+    i, k = _first_call(d)
+    call = d.messages[i].tool_calls[k]
+    again = call.model_copy(update={"id": call.id + "-again"})
+    answer = d.messages[_tool_msg(d, call.id)]
+    d.messages[i + 2:i + 2] = [
+        d.messages[i].model_copy(update={"tool_calls": [again]}),
+        answer.model_copy(update={"tool_call_id": again.id,
+                                  "result": answer.result.model_copy(update={"call_id": again.id})}),
+    ]
+
+
 CASES: list[tuple[str, Callable[[Dialogue], None]]] = [
     ("api_definition", bad_schema),
     ("tool_exists", unknown_tool),
@@ -182,6 +200,8 @@ CASES: list[tuple[str, Callable[[Dialogue], None]]] = [
     ("hallucination", invented_fact),
     ("consistency", empty_summary),
     ("tool_response", result_off_schema),
+    ("date_order", end_before_start),
+    ("repeated_call", repeated),
 ]
 
 
