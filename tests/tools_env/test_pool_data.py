@@ -15,6 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from turnloom.schema import ToolSpec
+from turnloom.tools_env._pool_source import compile_pool, render_jsonl
 
 POOL = files("turnloom.tools_env") / "data" / "pool.jsonl"
 BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_pool.py"
@@ -164,6 +165,17 @@ def test_openai_export_round_trips() -> None:
     for tool in TOOLS:
         again = ToolSpec.from_openai(tool.to_openai(), domain=tool.domain, tags=tool.tags, returns=tool.returns)
         assert again == tool
+
+
+def test_checked_in_pool_is_compiled_from_the_yaml_source() -> None:
+    """pool.jsonl is exactly what the shipped data/pool/*.yaml compile to (run scripts/build_pool.py)."""
+    compiled = render_jsonl(compile_pool())
+    shipped = POOL.read_text(encoding="utf-8")
+    if compiled != shipped:
+        old, new = shipped.splitlines(), compiled.splitlines()
+        first = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
+        pytest.fail(f"data/pool.jsonl differs from data/pool/*.yaml from line {first + 1} "
+                    f"({len(old)} vs {len(new)} lines); run scripts/build_pool.py")
 
 
 @pytest.mark.slow
