@@ -20,6 +20,7 @@ from turnloom.agents._protocol import AgentError as AgentError
 from turnloom.agents._protocol import AgentOutput as AgentOutput
 from turnloom.agents._protocol import AgentRole as AgentRole
 from turnloom.agents._protocol import AgentView as AgentView
+from turnloom.agents._protocol import ModelUnavailableError as ModelUnavailableError
 
 _EXPORTS = {
     "OfflinePlanner": "offline", "OfflineUser": "offline", "OfflineAssistant": "offline",
@@ -31,7 +32,8 @@ _EXPORTS = {
     "ModelConfig": "llm", "parse_model_spec": "llm", "make_client": "llm",
     "AutogenChatAgent": "llm",
 }
-__all__ = ["ROLES", "Agent", "AgentError", "AgentOutput", "AgentRole", "AgentView", *sorted(_EXPORTS)]  # noqa: PLE0604
+__all__ = ["ROLES", "Agent", "AgentError", "AgentOutput", "AgentRole", "AgentView", "ModelUnavailableError",
+           *sorted(_EXPORTS)]  # noqa: PLE0604
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from turnloom.schema import Message, Plan, PlanStep, ToolSpec, Verdict
 
-__all__ = ["Agent", "AgentError", "AgentOutput", "AgentRole", "AgentView", "ROLES"]
+__all__ = ["Agent", "AgentError", "AgentOutput", "AgentRole", "AgentView", "ModelUnavailableError", "ROLES"]
 
 AgentRole = Literal["planner", "user", "assistant", "tool", "verifier"]
 ROLES: tuple[str, ...] = ("planner", "user", "assistant", "tool", "verifier")
@@ -23,6 +23,15 @@ class AgentError(RuntimeError):
     """An agent could not produce an answer (e.g. the model kept returning garbage).
 
     The graph turns it into a rejected dialogue with this message as the reason.
+    """
+
+
+class ModelUnavailableError(AgentError):
+    """The model behind an agent failed for good: unreachable, timing out, server errors
+    after the retries, or refusing the key or the model name.
+
+    The dialogue is rejected with the rule ``model_failure``; a run stops when too many
+    dialogues end this way (a dataset of failures is worth nothing).
     """
 
 

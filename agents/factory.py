@@ -1,22 +1,33 @@
 """Build the LLM-backed agents a run asks for, role by role (from model specs or
-settings), with the request cache; the graph sees only the agent protocol."""
+settings), with the request cache; the graph sees only the agent protocol.
+
+:func:`check_models` is the preflight every model-backed command runs before any work
+(``run``, ``eval``, ``mcts``, ``itool``, ``pool evolve``): each configured endpoint is
+asked once, all at once, within a short timeout, and a dead, unreachable or refusing one
+stops the command with one line naming the role, the endpoint and the error."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from turnloom.agents._protocol import Agent
 
-__all__ = ["MODEL_ROLES", "ModelSetupError", "build_model_agents", "model_configs", "text_completer"]
+__all__ = ["MODEL_ROLES", "PREFLIGHT_TIMEOUT", "ModelSetupError", "build_model_agents", "check_models",
+           "model_configs", "text_completer"]
 
 #: roles a model can back; "tool" is the LLM tool simulator, "verifier" the model judges
 MODEL_ROLES = ("planner", "user", "assistant", "tool", "verifier")
 
 
+#: seconds each endpoint has to answer the preflight
+PREFLIGHT_TIMEOUT = 10.0
+
+
 class ModelSetupError(ValueError):
-    """A model setting is wrong; the message names the role and what was expected."""
+    """A model setting is wrong, or its endpoint does not answer; the message names the role."""
 
 
 def model_configs(models: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,13 +74,43 @@ def build_model_agents(models: Mapping[str, Any], *, cache_path: Path | None,
     return built
 
 
+def check_models(models: Mapping[str, Any], *, timeout: float = PREFLIGHT_TIMEOUT) -> None:
+    """Ask every configured endpoint once (concurrently, each within ``timeout`` seconds);
+    raise :class:`ModelSetupError` naming the first failing role (in ``models`` order), its
+    endpoint and the error. ``models`` maps a label (a role, or an option such as
+    ``--model``) to a spec, a mapping of settings or a ``ModelConfig``."""
+    from turnloom.agents.llm._models import check_endpoint
+
+    configs: dict[str, Any] = {}
+    for label, value in models.items():
+        configs[label] = model_configs({"assistant": value})["assistant"] if label not in MODEL_ROLES \
+            else model_configs({label: value})[label]
+    if not configs:
+        return
+    # one request per endpoint, model and key, however many roles share it
+    asks: dict[tuple[str, str, str], Any] = {}
+    for cfg in configs.values():
+        asks.setdefault((cfg.endpoint, cfg.model, cfg.api_key_env), cfg)
+
+    async def ask_all() -> list[str | None]:
+        return list(await asyncio.gather(*(check_endpoint(cfg, timeout=timeout) for cfg in asks.values())))
+
+    problems = dict(zip(asks, asyncio.run(ask_all()), strict=True))
+    for label, cfg in configs.items():
+        problem = problems[(cfg.endpoint, cfg.model, cfg.api_key_env)]
+        if problem is not None:
+            raise ModelSetupError(f"{label}: model {cfg.model!r} at {cfg.endpoint} is not usable: {problem}")
+
+
 def text_completer(model: Any, *, cache_path: Path | None = None) -> Any:
     """``async (prompt) -> text`` on a configured model (cache, retries and limits included),
     for model-backed steps outside the dialogue graph such as pool evolution. A request that
-    still fails after the retries answers ``""``, which the caller rejects like any unusable
-    answer."""
+    fails for its own sake answers ``""``, which the caller rejects like any unusable answer;
+    an endpoint that fails for good (unreachable, timing out, server errors after the
+    retries) raises :class:`~turnloom.agents.ModelUnavailableError`."""
     from autogen_core.models import UserMessage
 
+    from turnloom.agents._protocol import ModelUnavailableError
     from turnloom.agents.llm._models import make_client
 
     cfg = model_configs({"assistant": model})["assistant"]
@@ -78,7 +119,9 @@ def text_completer(model: Any, *, cache_path: Path | None = None) -> Any:
     async def complete(prompt: str) -> str:
         try:
             result = await client.create([UserMessage(content=prompt, source="user")])
-        except Exception:  # a failed request is one rejected candidate, not a failed run
+        except Exception as exc:  # a failed request is one rejected candidate, not a failed run
+            if getattr(exc, "unavailable", False):
+                raise ModelUnavailableError(str(exc)) from exc
             return ""
         return result.content if isinstance(result.content, str) else ""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from turnloom.agents import Agent, AgentError, AgentView
+from turnloom.agents import Agent, AgentError, AgentView, ModelUnavailableError
 from turnloom.graphs._state import DialogueState
 from turnloom.schema import Message, ToolResult, Verdict, canonical_json, derive_seed
 from turnloom.tools_env.env import ToolEnvironment, inject_key
@@ -33,6 +33,14 @@ def _action(msg: Message) -> Any:
 
 def _usage(role: str, usage: dict[str, int]) -> list[dict[str, Any]]:
     return [{"role": role, **usage}] if usage else []
+
+
+def _failed(role: str, ended: str, exc: AgentError) -> dict[str, Any]:
+    """The update that ends a dialogue on an agent error; a model failure is also named
+    (the verifier adds the rule ``model_failure`` and the runner counts it)."""
+    if isinstance(exc, ModelUnavailableError):
+        return {"ended": ended, "model_failure": f"{role}: {exc}"}
+    return {"ended": ended}
 
 
 def make_nodes(
@@ -63,7 +71,7 @@ def make_nodes(
             try:
                 out = await agents["planner"].act(view(state, "planner"))
             except AgentError as exc:
-                return {"ended": f"planner failed: {exc}", "world_initial": world}
+                return {**_failed("planner", f"planner failed: {exc}", exc), "world_initial": world}
             plan = out.plan
             usage = _usage("planner", out.usage)
             if plan is None:
@@ -98,7 +106,7 @@ def make_nodes(
             out = await agents["user"].act(view(state, "user", messages=visible, plan=plan, step=step,
                                                  turns_in_step=state.get("turns_in_step", 0)))
         except AgentError as exc:
-            return {"ended": f"user agent failed: {exc}"}
+            return _failed("user", f"user agent failed: {exc}", exc)
         if out.end or not out.messages:
             return {"ended": "plan_complete", "usage": _usage("user", out.usage)}
         new_idx = out.step_index if out.step_index is not None else idx
@@ -130,7 +138,7 @@ def make_nodes(
         try:
             out = await agents["assistant"].act(view(state, "assistant", messages=msgs))
         except AgentError as exc:
-            return {**update, "ended": f"assistant agent failed: {exc}"}
+            return {**update, **_failed("assistant", f"assistant agent failed: {exc}", exc)}
         new = [m.model_copy(update={"step": state.get("step_index", 0)}) for m in out.messages
                if m.role == "assistant"][:1]
         if not new:
@@ -144,7 +152,7 @@ def make_nodes(
                     again = await agents["assistant"].act(view(state, "assistant", messages=msgs).model_copy(
                         update={"seed": seed}))
                 except AgentError as exc:
-                    return {**update, "ended": f"assistant agent failed: {exc}"}
+                    return {**update, **_failed("assistant", f"assistant agent failed: {exc}", exc)}
                 usage += _usage("assistant", again.usage)
                 other = next((m for m in again.messages if m.role == "assistant"), None)
                 if other is None or _action(other) != _action(new[0]):
@@ -185,7 +193,7 @@ def make_nodes(
                 try:
                     result, used = await simulate_call(state, world, call)
                 except AgentError as exc:
-                    return {"ended": f"tool simulator failed: {exc}", "usage": usage}
+                    return {**_failed("tool", f"tool simulator failed: {exc}", exc), "usage": usage}
                 usage += _usage("tool", used)
                 world = world.tick()
             else:
@@ -210,11 +218,20 @@ def make_nodes(
         except AgentError as exc:
             from turnloom.schema import CheckResult
 
-            out_verdict = Verdict(accepted=False, scope="dialogue",
-                                  checks=[CheckResult(rule="verifier", passed=False, reason=str(exc))])
-            return {"verdict": out_verdict}
+            failure = state.get("model_failure") or (
+                f"verifier: {exc}" if isinstance(exc, ModelUnavailableError) else None)
+            checks = [CheckResult(rule="verifier", passed=False, reason=str(exc))]
+            if failure:
+                checks.insert(0, CheckResult(rule="model_failure", passed=False, reason=failure))
+            return {"verdict": Verdict(accepted=False, scope="dialogue", checks=checks), "model_failure": failure}
         verdict = out.verdict or Verdict(accepted=True, scope="dialogue" if final else "turn")
         if final:
+            failure = state.get("model_failure")
+            if failure:
+                from turnloom.schema import CheckResult
+
+                verdict = verdict.model_copy(update={"accepted": False, "checks": [
+                    CheckResult(rule="model_failure", passed=False, reason=failure), *verdict.checks]})
             return {"verdict": verdict, "usage": _usage("verifier", out.usage)}
         attempt = state.get("attempt", 0)
         update: dict[str, Any] = {"turn_verdicts": [verdict], "usage": _usage("verifier", out.usage)}

@@ -47,5 +47,7 @@ class DialogueState(TypedDict, total=False):
     tool_rounds: int
     turn_verdicts: Annotated[list[Verdict], operator.add]
     ended: str | None
+    #: why a model behind an agent failed for good (role: error), when that ended the dialogue
+    model_failure: str | None
     verdict: Verdict | None
     usage: Annotated[list[dict[str, Any]], operator.add]

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from turnloom.files import atomic_write_text
 from turnloom.graphs._expand import expand_tool_pairs
 from turnloom.graphs._search import similar_pairs
 from turnloom.graphs.similarity import SimilarityBackend, get_backend
@@ -199,15 +198,7 @@ class ToolGraph:
     def save(self, path: str | Path) -> Path:
         """Write the graph as JSON atomically."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.to_json(), fh, ensure_ascii=False, separators=(",", ":"))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_text(path, json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")))
         return path
 
     @classmethod

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import multiprocessing
+import signal
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -102,6 +103,8 @@ _WORKER_LOOP: asyncio.AbstractEventLoop | None = None
 
 def _worker_init(spec: SimSpec) -> None:
     global _WORKER_SIM, _WORKER_LOOP
+    # Ctrl-C reaches the whole process group: the parent stops the run, workers stay quiet
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_LOOP = asyncio.new_event_loop()
     asyncio.set_event_loop(_WORKER_LOOP)
     _WORKER_SIM = spec.build()
@@ -138,11 +141,13 @@ class ProcessExecutor:
         loop = asyncio.get_running_loop()
         ctx = multiprocessing.get_context("spawn")
         chunks = [list(indices[i:i + self.chunk]) for i in range(0, len(indices), self.chunk)]
-        with concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
-                                                    initargs=(self.spec,)) as pool:
+        pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
+                                                      initargs=(self.spec,))
+        running: set[asyncio.Future[list[Outcome]]] = set()
+        finished = False
+        try:
             window = self.workers * 3
             it = iter(chunks)
-            running: set[asyncio.Future[list[Outcome]]] = set()
 
             def fill() -> None:
                 for c in it:
@@ -158,3 +163,22 @@ class ProcessExecutor:
                     for outcome in fut.result():
                         yield outcome
                 fill()
+            finished = True
+        finally:
+            for fut in running:
+                fut.cancel()
+            if finished:
+                pool.shutdown(wait=True)
+            else:
+                _stop_pool(pool)
+
+
+def _stop_pool(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Stop an interrupted pool now: drop queued work and end the workers (their results are not wanted)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in processes:
+        proc.join(timeout=5)

@@ -6,16 +6,17 @@ Output directory layout::
     accepted.jsonl   one Dialogue per line, accepted ones, in index order
     rejected.jsonl   the rejected ones, with their verdicts
     manifest.json    scenario, seed, versions, counts, timings, usage
-    .progress.json   how far the JSONL files are complete (for --resume)
+    .progress.json   checkpoints of the JSONL files (for --resume, see :mod:`turnloom.progress`)
 
-Each dialogue line is appended and flushed before ``.progress.json`` is replaced
-atomically; on resume both files are truncated to the recorded sizes, so a line
-written after the last progress record (a crash in between) is dropped and written
-again identically.
+Lines are appended and fsynced before a checkpoint (sizes and SHA-256 of both files)
+is added to ``.progress.json``, which is replaced atomically. On resume both files are
+cut back to the latest checkpoint they still match, so a line written after it (a crash
+in between), a truncated file or a damaged line is dropped and written again identically.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -29,6 +30,16 @@ from typing import Any
 
 from turnloom.executors import Executor, LocalExecutor, Outcome
 from turnloom.files import atomic_write_json
+from turnloom.model_failures import ModelFailureGuard
+from turnloom.progress import (
+    Checkpoint,
+    ProgressError,
+    Restored,
+    add_checkpoint,
+    read_progress,
+    restore,
+    write_progress,
+)
 from turnloom.simulate import Simulator
 
 __all__ = ["RunError", "RunResult", "run_batch", "write_json_atomic"]
@@ -51,10 +62,64 @@ class RunResult:
     reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     resumed_from: int = 0
+    #: on resume, what did not match the progress record and was dropped (to be simulated again)
+    repaired: str = ""
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
     atomic_write_json(path, data)
+
+
+class _Sink:
+    """One output JSONL file, appended to, with the size and SHA-256 of its whole lines."""
+
+    def __init__(self, path: Path, digest: hashlib._Hash) -> None:
+        self.fh = open(path, "ab")  # noqa: SIM115 - closed by close()
+        self.size = self.fh.tell()
+        self.hash = digest
+
+    def write(self, data: bytes) -> None:
+        self.fh.write(data)
+        self.hash.update(data)
+        self.size += len(data)
+
+    def sync(self) -> None:
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def _prepare_dir(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RunError(f"{out_dir}: is a file, not a directory; --out needs a directory for the run's files")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"{exc.filename or out_dir}: cannot create the output directory: "
+                       f"{exc.strerror or exc}") from None
+
+
+def _restore(prog_path: Path, acc_path: Path, rej_path: Path, params: dict[str, Any], n: int) -> Restored:
+    """Check the run in ``prog_path.parent`` against ``params`` and ``n``, then cut its files
+    back to the latest checkpoint they match; :class:`RunError` (files untouched) otherwise."""
+    out_dir = prog_path.parent
+    try:
+        prog = read_progress(prog_path)
+    except ProgressError as exc:
+        raise RunError(f"{exc}; --resume needs it to check {acc_path.name} / {rej_path.name} in {out_dir}; "
+                       "pass --overwrite to start the run again") from None
+    if prog.params != params:
+        raise RunError(f"{out_dir}: the run there used {prog.params}, not {params}; "
+                       "resume needs the same scenario, seed and agents")
+    if prog.next_index > n:
+        raise RunError(f"{out_dir} already holds {prog.next_index} dialogues; resume with -n {prog.next_index} "
+                       "or more (or pass --overwrite to start again)")
+    try:
+        return restore(prog, acc_path, rej_path)
+    except ProgressError as exc:
+        raise RunError(str(exc)) from None
 
 
 def _versions() -> dict[str, str]:
@@ -79,89 +144,93 @@ async def run_batch(
     on_result: Callable[[Outcome], None] | None = None,
     extra_manifest: dict[str, Any] | None = None,
     executor: Executor | None = None,
+    max_model_failures: float | None = None,
 ) -> RunResult:
-    """Simulate dialogues ``0..n-1`` (those not yet written, with ``resume``) and write them."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Simulate dialogues ``0..n-1`` (those not yet written, with ``resume``) and write them.
+
+    With ``max_model_failures`` (a share, 0 to 1) the run stops with
+    :class:`~turnloom.model_failures.ModelFailureError` once more than that share of its
+    dialogues ended because a model failed for good."""
     acc_path, rej_path = out_dir / "accepted.jsonl", out_dir / "rejected.jsonl"
     prog_path, man_path = out_dir / ".progress.json", out_dir / "manifest.json"
-    params = {"scenario": sim.scenario.name, "seed": seed, "agents": dict(sim.agent_refs)}
-    start_index = 0
+    params = json.loads(json.dumps({"scenario": sim.scenario.name, "seed": seed, "agents": dict(sim.agent_refs)}))
+    _prepare_dir(out_dir)
     result = RunResult(out_dir=out_dir, n=n)
-    usage: dict[str, dict[str, int]] = {}
-    if resume and prog_path.exists():
-        prog = json.loads(prog_path.read_text(encoding="utf-8"))
-        if prog.get("params") != json.loads(json.dumps(params)):
-            raise RunError(f"{out_dir}: the run there used {prog.get('params')}, not {params}; "
-                           "resume needs the same scenario, seed and agents")
-        start_index = int(prog["next_index"])
-        for path, size in ((acc_path, prog["accepted_bytes"]), (rej_path, prog["rejected_bytes"])):
-            with open(path, "a+b") as fh:
-                fh.truncate(int(size))
-        result.accepted, result.rejected = int(prog["accepted"]), int(prog["rejected"])
-        result.reasons = Counter(prog.get("reasons", {}))
-        usage = {k: dict(v) for k, v in prog.get("usage", {}).items()}
-        result.resumed_from = start_index
-    elif (acc_path.exists() or rej_path.exists()) and not overwrite:
+    has_lines = any(p.exists() and p.stat().st_size > 0 for p in (acc_path, rej_path))
+    if resume and (prog_path.exists() or has_lines):
+        restored = _restore(prog_path, acc_path, rej_path, params, n)
+        cp = restored.checkpoint
+        checkpoints = restored.checkpoints
+        acc_hash, rej_hash = restored.accepted_hash, restored.rejected_hash
+        result.accepted, result.rejected = cp.accepted, cp.rejected
+        result.reasons = Counter(cp.reasons)
+        result.resumed_from = cp.next_index
+        result.repaired = restored.repaired
+        usage = {k: dict(v) for k, v in cp.usage.items()}
+    elif (acc_path.exists() or rej_path.exists()) and not overwrite and not resume:
         raise RunError(f"{out_dir} already holds a run (accepted.jsonl / rejected.jsonl); "
                        "pass --resume to continue it or --overwrite to replace it")
     else:
         for path in (acc_path, rej_path):
             path.write_bytes(b"")
         prog_path.unlink(missing_ok=True)
+        checkpoints = []
+        acc_hash, rej_hash = hashlib.sha256(), hashlib.sha256()
+        usage = {}
+    start_index = result.resumed_from
 
+    if max_model_failures is not None:  # stop when more than this share of dialogues lose their model
+        on_result = ModelFailureGuard(n - start_index, max_model_failures, then=on_result)
     executor = executor or LocalExecutor(sim, concurrency)
     t0 = time.perf_counter()
-    acc_fh = open(acc_path, "ab")  # noqa: SIM115 - closed in finally
-    rej_fh = open(rej_path, "ab")  # noqa: SIM115
+    files = {True: _Sink(acc_path, acc_hash), False: _Sink(rej_path, rej_hash)}
+    last_sync = 0.0
     try:
-        def record_progress(next_index: int) -> None:
-            write_json_atomic(prog_path, {
-                "params": params, "next_index": next_index, "n": n,
-                "accepted_bytes": acc_fh.tell(), "rejected_bytes": rej_fh.tell(),
-                "accepted": result.accepted, "rejected": result.rejected, "reasons": dict(result.reasons),
-                "usage": usage,
-            })
-
-        record_progress(start_index)
-        last_sync = time.perf_counter()
-
         def sync(next_index: int) -> None:
             # lines reach the disk before the progress record that counts them
-            nonlocal last_sync
-            acc_fh.flush()
-            rej_fh.flush()
-            os.fsync(acc_fh.fileno())
-            os.fsync(rej_fh.fileno())
-            record_progress(next_index)
+            nonlocal checkpoints, last_sync
+            for sink in files.values():
+                sink.sync()
+            acc, rej = files[True], files[False]
+            checkpoints = add_checkpoint(checkpoints, Checkpoint(
+                next_index=next_index, accepted=result.accepted, rejected=result.rejected,
+                accepted_bytes=acc.size, rejected_bytes=rej.size,
+                accepted_sha256=acc.hash.hexdigest(), rejected_sha256=rej.hash.hexdigest(),
+                reasons=dict(result.reasons), usage=usage))
+            write_progress(prog_path, params, n, checkpoints)
             last_sync = time.perf_counter()
 
-        pending: dict[int, Outcome] = {}
         next_write = start_index
-        async for outcome in executor.outcomes(range(start_index, n), seed):
-            pending[outcome.index] = outcome
-            wrote = False
-            while next_write in pending:
-                o = pending.pop(next_write)
-                (acc_fh if o.accepted else rej_fh).write(o.line.encode("utf-8"))
-                if o.accepted:
-                    result.accepted += 1
-                else:
-                    result.rejected += 1
-                    result.reasons.update(o.failed_rules or ("unknown",))
-                for role, counts in o.usage.items():
-                    slot = usage.setdefault(role, {})
-                    for k, v in counts.items():
-                        slot[k] = slot.get(k, 0) + int(v)
-                next_write += 1
-                wrote = True
-                if on_result is not None:
-                    on_result(o)
-            if wrote and time.perf_counter() - last_sync >= SYNC_EVERY:
-                sync(next_write)
         sync(next_write)
+        pending: dict[int, Outcome] = {}
+        try:
+            async for outcome in executor.outcomes(range(start_index, n), seed):
+                pending[outcome.index] = outcome
+                wrote = False
+                while next_write in pending:
+                    o = pending.pop(next_write)
+                    files[o.accepted].write(o.line.encode("utf-8"))
+                    if o.accepted:
+                        result.accepted += 1
+                    else:
+                        result.rejected += 1
+                        result.reasons.update(o.failed_rules or ("unknown",))
+                    for role, counts in o.usage.items():
+                        slot = usage.setdefault(role, {})
+                        for k, v in counts.items():
+                            slot[k] = slot.get(k, 0) + int(v)
+                    next_write += 1
+                    wrote = True
+                    if on_result is not None:
+                        on_result(o)
+                if wrote and time.perf_counter() - last_sync >= SYNC_EVERY:
+                    sync(next_write)
+        finally:
+            # also when interrupted (Ctrl-C cancels the run at an await, between two whole lines)
+            sync(next_write)
     finally:
-        acc_fh.close()
-        rej_fh.close()
+        for sink in files.values():
+            sink.close()
     result.seconds = time.perf_counter() - t0
     manifest = {
         **params,

@@ -24,7 +24,7 @@ from autogen_core.models import (
 from pydantic import BaseModel, ValidationError
 from typing_extensions import Self
 
-from turnloom.agents._protocol import AgentError
+from turnloom.agents._protocol import AgentError, ModelUnavailableError
 from turnloom.agents.llm._clients import JsonModeClient, ModelCallError, Usage, UsageCountingClient
 from turnloom.agents.llm._json import JSONRepairError, describe_validation_error, validate_json_text
 from turnloom.agents.llm._models import ModelConfig, make_client
@@ -150,7 +150,8 @@ class LLMAgentBase:
         await self.client.close()
 
     def _fail(self, what: str, err: BaseException | str) -> AgentError:
-        return AgentError(f"{self.name}: {what}: {err}")
+        kind = ModelUnavailableError if getattr(err, "unavailable", False) else AgentError
+        return kind(f"{self.name}: {what}: {err}")
 
     async def ask_structured(
         self,

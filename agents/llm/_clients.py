@@ -41,7 +41,16 @@ ToolChoice = Tool | Literal["auto", "required", "none"]
 
 
 class ModelCallError(RuntimeError):
-    """A model request failed for good (a non-retryable error, or retries exhausted)."""
+    """A model request failed for good (a non-retryable error, or retries exhausted).
+
+    ``unavailable`` is true when the endpoint itself is at fault (unreachable, timing out,
+    server errors after the retries, or refusing the key or the model name) rather than
+    this one request (e.g. a prompt too long for the model).
+    """
+
+    def __init__(self, message: str, *, unavailable: bool = False) -> None:
+        super().__init__(message)
+        self.unavailable = unavailable
 
 
 @dataclass
@@ -266,11 +275,13 @@ class RetryingClient(DelegatingClient):
                 where = f" from {self.endpoint}" if self.endpoint else ""
                 if not self.retryable(err):
                     if isinstance(err, openai.OpenAIError):
-                        raise ModelCallError(f"model request failed{where}: {_describe(err)}") from err
+                        refused = isinstance(err, openai.APIStatusError) and err.status_code in (401, 403, 404)
+                        raise ModelCallError(f"model request failed{where}: {_describe(err)}",
+                                             unavailable=refused) from err
                     raise
                 if attempt == attempts - 1:
                     raise ModelCallError(
-                        f"model request failed{where} after {attempts} attempts: {_describe(err)}"
+                        f"model request failed{where} after {attempts} attempts: {_describe(err)}", unavailable=True
                     ) from err
                 delay = None
                 if isinstance(err, openai.APIStatusError):

@@ -3,7 +3,10 @@
 A role's model is written ``[provider:]model[@base_url]`` on the command line or in a
 scenario, e.g. ``openai:qwen2.5-7b@http://127.0.0.1:8000/v1``; any OpenAI-compatible
 endpoint (vLLM, Ollama, llama.cpp's server, OpenAI itself) goes through the
-``openai`` provider. :func:`make_client` builds the autogen client for a config:
+``openai`` provider. A spec names the provider or the URL (``openai:gpt-4o-mini`` is
+OpenAI's API): a bare name such as ``gpt4`` is refused rather than sent to OpenAI.
+:func:`check_endpoint` asks an endpoint once, quickly, whether it answers at all.
+:func:`make_client` builds the autogen client for a config:
 autogen-ext's ``OpenAIChatCompletionClient`` behind a per-endpoint concurrency
 limit, retries with backoff, a SQLite response cache and a usage counter.
 
@@ -41,6 +44,7 @@ __all__ = [
     "ModelConfig",
     "ModelInfoOverrides",
     "ModelSpecError",
+    "check_endpoint",
     "make_client",
     "parse_model_spec",
     "parse_role_models",
@@ -188,7 +192,8 @@ def parse_model_spec(spec: str, **settings: Any) -> ModelConfig:
         raise ModelSpecError(f"model spec {spec!r}: nothing after '@'; expected a base URL like http://host:port/v1")
     provider = "openai"
     head, colon, rest = model_part.partition(":")
-    if colon and head.lower() in PROVIDERS:
+    named = bool(colon) and head.lower() in PROVIDERS
+    if named:
         provider, model_part = head.lower(), rest
     elif colon and head.lower() in _NOT_PROVIDERS:
         raise ModelSpecError(
@@ -197,6 +202,12 @@ def parse_model_spec(spec: str, **settings: Any) -> ModelConfig:
         )
     if not model_part.strip():
         raise ModelSpecError(f"model spec {spec!r}: the model name is empty")
+    if not named and not url:
+        name = model_part.strip()
+        raise ModelSpecError(
+            f"model spec {spec!r}: no provider and no base URL; write openai:{name}@http://HOST:PORT/v1 for an "
+            f"OpenAI-compatible server, or openai:{name} for OpenAI's API"
+        )
     if url and not url.startswith(("http://", "https://")):
         raise ModelSpecError(f"model spec {spec!r}: base URL {url!r} must start with http:// or https://")
     try:
@@ -274,3 +285,32 @@ def make_client(
         closing.append(store)
         client = ChatCompletionCache(client, store)
     return UsageCountingClient(client, usage, closing=closing)
+
+
+async def check_endpoint(cfg: ModelConfig, *, timeout: float = 10.0) -> str | None:
+    """Whether ``cfg``'s endpoint answers: ``None``, or what is wrong, in a few words.
+
+    Asks ``GET {base_url}/models`` (no tokens, nothing cached); a server without that
+    route is asked for a one-token completion instead. Connection errors, timeouts,
+    server errors and a refused key are reported; which model names a server accepts is
+    left to the requests themselves (llama.cpp answers to any name).
+    """
+    import httpx
+
+    key = os.environ.get(cfg.api_key_env) or _LOCAL_PLACEHOLDER_KEY
+    headers = {"Authorization": f"Bearer {key}"}
+    try:
+        async with httpx.AsyncClient(timeout=timeout, headers=headers) as http:
+            reply = await http.get(f"{cfg.endpoint}/models")
+            if reply.status_code in (404, 405):
+                body = {"model": cfg.model, "max_tokens": 1, "messages": [{"role": "user", "content": "ping"}]}
+                reply = await http.post(f"{cfg.endpoint}/chat/completions", json=body)
+    except httpx.TimeoutException:
+        return f"no answer within {timeout:g}s"
+    except httpx.HTTPError as err:
+        return f"connection error: {err or type(err).__name__}"
+    if reply.status_code in (401, 403):
+        return f"HTTP {reply.status_code}: the key was refused (set ${cfg.api_key_env})"
+    if reply.status_code >= 400:
+        return f"HTTP {reply.status_code}: {reply.text.strip()[:200] or reply.reason_phrase}"
+    return None

@@ -6,8 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
+from agent_helpers import fast_config
 from autogen_core.models import UserMessage
-from conftest import fast_config
 from scripted_server import ScriptedOpenAIServer, error, slow, text
 
 from turnloom.agents.llm._clients import EndpointLimiter, ModelCallError, Usage, usage_scope
@@ -19,7 +19,7 @@ HELLO = [UserMessage(content="hello", source="user")]
 def test_parse_model_spec_forms() -> None:
     cfg = parse_model_spec("openai:qwen2.5-7b@http://127.0.0.1:8000/v1")
     assert (cfg.provider, cfg.model, cfg.base_url) == ("openai", "qwen2.5-7b", "http://127.0.0.1:8000/v1")
-    assert parse_model_spec("gpt-4o-mini").base_url is None
+    assert parse_model_spec("openai:gpt-4o-mini").base_url is None  # OpenAI's API, asked for by name
     # a model name with a colon (Ollama style) is not mistaken for a provider
     assert parse_model_spec("qwen2.5:7b@http://localhost:11434/v1/").model == "qwen2.5:7b"
     assert parse_model_spec("openai:qwen2.5:7b@http://h/v1").base_url == "http://h/v1"
@@ -34,6 +34,9 @@ def test_parse_model_spec_forms() -> None:
         ("openai:m@", "nothing after '@'"),
         ("openai:m@ftp://h", "must start with http"),
         ("anthropic:claude", "unsupported provider 'anthropic'"),
+        # a bare name is a typo or a missing URL, never silently OpenAI's API
+        ("gpt4", "no provider and no base URL; write openai:gpt4@http://HOST:PORT/v1"),
+        ("qwen2.5:7b", "no provider and no base URL"),
     ],
 )
 def test_parse_model_spec_errors(spec: str, fragment: str) -> None:
@@ -63,7 +66,7 @@ def test_model_info_and_output_mode() -> None:
     local = parse_model_spec("qwen@http://h/v1")
     assert local.resolved_model_info()["structured_output"] is False
     assert local.output_mode() == "json"
-    assert parse_model_spec("gpt-4o-mini").output_mode() == "structured"
+    assert parse_model_spec("openai:gpt-4o-mini").output_mode() == "structured"
     assert parse_model_spec("qwen@http://h/v1", json_mode=False).output_mode() == "text"
     strict = parse_model_spec("qwen@http://h/v1", model_info={"structured_output": True, "family": "qwen"})
     assert strict.output_mode() == "structured"

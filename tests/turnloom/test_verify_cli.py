@@ -31,10 +31,29 @@ def test_verify_ours_and_openai_format(tmp_path: Path) -> None:
     lines.append(broken)
     openai.write_text("".join(json.dumps(x) + "\n" for x in lines))
     result = runner.invoke(app, ["verify", str(openai), "-o", str(tmp_path / "v2.jsonl")])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a failing dialogue fails the command, as a linter does
     rows = [json.loads(x) for x in (tmp_path / "v2.jsonl").read_text().splitlines()]
     assert [r["accepted"] for r in rows] == [True] * len(dialogues) + [False]
     assert any("tool_exists" in r for r in rows[-1]["reasons"])
+    opted_out = runner.invoke(app, ["verify", str(openai), "--exit-zero"])
+    assert opted_out.exit_code == 0, opted_out.output
+    assert f"{len(dialogues)} of {len(lines)} dialogues pass" in opted_out.output
+
+
+def test_verify_exits_1_when_every_dialogue_fails(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert runner.invoke(app, ["run", "travel", "-n", "2", "--seed", "2", "-o", str(out), "--quiet"]).exit_code == 0
+    broken = []
+    for d in read_dialogues(out / "accepted.jsonl"):
+        row = d.to_openai()
+        next(m for m in row["messages"] if m.get("tool_calls"))["tool_calls"][0]["function"]["name"] = "teleport"
+        broken.append(row)
+    data = tmp_path / "broken.jsonl"
+    data.write_text("".join(json.dumps(x) + "\n" for x in broken))
+    result = runner.invoke(app, ["verify", str(data), "-o", str(tmp_path / "v.jsonl")])
+    assert result.exit_code == 1, result.output
+    assert f"0 of {len(broken)} dialogues pass" in result.output
+    assert len((tmp_path / "v.jsonl").read_text().splitlines()) == len(broken)  # verdicts still written
 
 
 def test_verify_bad_line_names_file_and_line(tmp_path: Path) -> None:

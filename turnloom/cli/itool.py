@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from turnloom.cli._common import ExecutorOption, RayAddressOption, WorkersOption, check_executor, fail
 
@@ -29,7 +30,10 @@ def register(app: typer.Typer) -> None:
 
 @contextmanager
 def _user_errors() -> Iterator[None]:
-    """Turn the errors a user can fix (bad files, bad specs, unreachable models) into exit 2."""
+    """Turn the errors a user can fix (bad files, bad specs, unreachable models) into exit 2,
+    and a model that fails for good during the work into exit 1."""
+    from turnloom.agents import ModelUnavailableError
+    from turnloom.agents.factory import ModelSetupError
     from turnloom.agents.llm._models import ModelSpecError
     from turnloom.dataset import DatasetError
     from turnloom.export._io import ExportInputError
@@ -37,12 +41,23 @@ def _user_errors() -> Iterator[None]:
 
     try:
         yield
-    except (InputError, DatasetError, ExportInputError, ModelSpecError, NLLError, TrainError) as exc:
+    except (InputError, DatasetError, ExportInputError, ModelSpecError, ModelSetupError, NLLError, TrainError) as exc:
         fail(str(exc))
+    except ModelUnavailableError as exc:
+        fail(f"the model failed: {exc}", code=1)
     except ValueError as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"{getattr(exc, 'filename', None) or ''}: {exc.strerror or exc}".lstrip(": "))
+
+
+def _check_models(**specs: str | None) -> None:
+    """Preflight: every model endpoint given (``offline`` and ``hf:`` models aside) answers,
+    else ``ModelSetupError`` naming the option, the endpoint and the error."""
+    from turnloom.agents.factory import check_models
+
+    check_models({f"--{name.replace('_', '-')}": spec for name, spec in specs.items()
+                  if spec and spec != "offline" and not spec.startswith("hf:")})
 
 
 def _data(path: Path) -> list[Any]:
@@ -77,6 +92,7 @@ def curriculum(
     with _user_errors():
         dialogues = _data(data)
         scorer = make_nll_scorer(model) if model else None
+        _check_models(model=model)
         try:
             result = build_curriculum(dialogues, scorer)
         finally:
@@ -113,6 +129,7 @@ def eval_cmd(
         levels = _levels(dialogues, curriculum_dir)
         policy = make_policy(model, cache_path=cache)  # "offline" ignores the model settings
         scorer = make_nll_scorer(nll) if nll else None
+        _check_models(model=model, nll=nll)
 
         async def go() -> Any:
             try:
@@ -183,6 +200,7 @@ def mcts_cmd(
     ray_address: RayAddressOption = None,
 ) -> None:
     """Search assistant steps with MCTS (verifiable rewards) and write chosen/rejected pairs."""
+    from turnloom.agents import ModelUnavailableError
     from turnloom.export._io import atomic_write_text, jsonl_text
     from turnloom.itool import make_policy, run_mcts
     from turnloom.itool._tables import mcts_table
@@ -194,10 +212,12 @@ def mcts_cmd(
         # built here also with --executor ray: a bad model spec fails before Ray starts
         policy = make_policy(model, cache_path=cache, samples=samples, temperature=temperature, seed=seed) \
             if model else None
+        _check_models(model=model)
+        searches: list[Any] = []
 
         async def go() -> Any:
             try:
-                return await run_mcts(dialogues, cfg, policy=policy)
+                return await run_mcts(dialogues, cfg, policy=policy, searches=searches)
             finally:
                 if policy is not None:
                     await policy.close()
@@ -210,10 +230,31 @@ def mcts_cmd(
             result = mcts_on_ray(dialogues, cfg, model=model, samples=samples, temperature=temperature,
                                  cache=str(cache) if cache else None, workers=workers, address=ray_address)
         else:
-            result = asyncio.run(go())
+            try:
+                result = asyncio.run(go())
+            except (KeyboardInterrupt, ModelUnavailableError) as exc:
+                _stop_mcts(out, searches, len(dialogues), exc)
         atomic_write_text(out, jsonl_text(result.pairs))
     console.print(mcts_table(result.stats))
     console.print(f"{len(result.pairs)} pairs → {out}")
+
+
+def _stop_mcts(out: Path, searches: list[Any], total: int, exc: BaseException) -> NoReturn:
+    """Write the pairs of the dialogues searched so far (when there are any) and exit:
+    130 on Ctrl-C, 1 when the model failed."""
+    from turnloom.export._io import atomic_write_text, jsonl_text
+    from turnloom.itool import merge_searches
+
+    done = merge_searches(searches)
+    if searches:
+        atomic_write_text(out, jsonl_text(done.pairs))
+        kept = f"{len(done.pairs)} pairs from {len(searches)} of {total} dialogues written to {out}"
+    else:
+        kept = f"no dialogue finished; {out} left as it was"
+    if isinstance(exc, KeyboardInterrupt):
+        err_console.print(f"[yellow]interrupted: {escape(kept)}[/]", highlight=False, soft_wrap=True)
+        raise typer.Exit(130)
+    fail(f"the model failed: {exc}; {kept}", code=1)
 
 
 def itool_cmd(
@@ -243,6 +284,7 @@ def itool_cmd(
                           mcts=_mcts_config(iterations, depth, seed, 0.1, 0.95, -0.3))
     stage: Callable[[str], None] = lambda name: err_console.print(f"[bold]·[/] {name}")  # noqa: E731
     with _user_errors():
+        _check_models(model=model, nll=nll)
         summary = asyncio.run(run_iteration(data, out, cfg, on_stage=stage))
     console.print(comparison_table(summary["before"], summary["after"]))
     console.print(f"{summary['mine']['deficient_dialogues']} deficient dialogues, {summary['mcts']['kept']} pairs; "

@@ -77,8 +77,12 @@ def verify(
     agent: Annotated[list[str] | None, typer.Option(
         "--agent", help="verifier=REF to use another verifier (registered name or package.module:Name).")] = None,
     show: Annotated[int, typer.Option(help="Show the reasons of this many rejected dialogues.")] = 5,
+    exit_zero: Annotated[bool, typer.Option(
+        "--exit-zero", help="Exit 0 even when dialogues fail (by default any failing dialogue exits 1).")] = False,
 ) -> None:
-    """Re-verify every dialogue: a table of rules × pass/fail counts, and per-dialogue verdicts."""
+    """Re-verify every dialogue: a table of rules × pass/fail counts, and per-dialogue verdicts.
+
+    Exits 1 when any dialogue fails a rule (as linters and test runners do), 0 when all pass."""
     from turnloom.agents.registry import AgentRefError, resolve_agent
     from turnloom.agents.verify.judges import verify_dialogue
     from turnloom.dataset import DatasetError, read_any
@@ -125,3 +129,5 @@ def verify(
     if out is not None:
         atomic_write_text(out, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows))
         console.print(f"verdicts → {out}")
+    if rejected and not exit_zero:
+        raise typer.Exit(1)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from turnloom.cli._common import fail, parse_assignments
@@ -40,6 +41,9 @@ def run(
     cache: Annotated[Path, typer.Option(help="SQLite cache of model requests (reruns are free).")] = Path(
         ".turnloom-cache/llm.sqlite"),
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the model cache.")] = False,
+    max_failures: Annotated[float, typer.Option(
+        "--max-failures", min=0.0, max=1.0, help="Stop when more than this share of dialogues lose their model "
+        "(unreachable, timing out, server errors after retries).")] = 0.5,
     executor: Annotated[str, typer.Option(
         help="Where dialogues run: local (asyncio, this process), process (worker processes) or ray.")] = "local",
     workers: Annotated[int, typer.Option(min=1, help="Worker processes / Ray workers (process and ray).")] = 2,
@@ -52,6 +56,7 @@ def run(
     """Simulate N dialogues of a scenario and write accepted/rejected JSONL plus a manifest."""
     from turnloom.agents.factory import ModelSetupError
     from turnloom.agents.registry import AgentRefError
+    from turnloom.model_failures import ModelFailureError
     from turnloom.runner import RunError, run_batch
     from turnloom.scenarios import ScenarioError, load_scenario
     from turnloom.simulate import ENGINES, Simulator
@@ -71,6 +76,7 @@ def run(
         fail(str(exc))
     except (ValueError, OSError) as exc:
         fail(f"cannot prepare scenario {sc.name!r}: {exc}")
+    _check_models(sim, {**sc.models, **models})
 
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -94,21 +100,41 @@ def run(
                             ray_address=ray_address, cache_path=cache_path)
         try:
             result = asyncio.run(run_batch(sim, n=n, seed=seed, out_dir=out, concurrency=concurrency,
-                                           resume=resume, overwrite=overwrite, on_result=on_result, executor=ex))
+                                           resume=resume, overwrite=overwrite, on_result=on_result, executor=ex,
+                                           max_model_failures=max_failures))
         except RunError as exc:
             fail(str(exc))
+        except ModelFailureError as exc:
+            progress.stop()
+            fail(f"{exc}; fix the endpoint, then continue with --resume", code=1)
+        except OSError as exc:
+            fail(f"{exc.filename or out}: {exc.strerror or exc}")
         except KeyboardInterrupt:
-            err_console.print(f"[yellow]interrupted; continue with: turnloom run {scenario} -n {n} "
-                              f"--seed {seed} -o {out} --resume[/]")
+            err_console.print(f"[yellow]interrupted; continue with: turnloom run {escape(scenario)} -n {n} "
+                              f"--seed {seed} -o {escape(str(out))} --resume[/]", highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
         if result.resumed_from:
             progress.update(task, completed=n)
+    if result.repaired:
+        err_console.print(f"[yellow]resume: {escape(result.repaired)}[/]", highlight=False, soft_wrap=True)
     rate = (result.accepted / n * 100) if n else 0.0
     console.print(f"[bold]{result.accepted}[/] accepted, [bold]{result.rejected}[/] rejected "
                   f"({rate:.1f}% accepted) in {result.seconds:.1f}s → {out}/")
     if result.reasons:
         top = ", ".join(f"{k} ×{v}" for k, v in result.reasons.most_common(5))
         console.print(f"rejection reasons: {top}")
+
+
+def _check_models(sim: Any, configured: dict[str, Any]) -> None:
+    """Preflight: every endpoint behind a model-backed role answers, or exit 2 naming it."""
+    from turnloom.agents.factory import ModelSetupError, check_models
+
+    used = {role: configured[role] for role, ref in sim.agent_refs.items()
+            if ref.startswith("model:") and role in configured}
+    try:
+        check_models(used)
+    except ModelSetupError as exc:
+        fail(str(exc))
 
 
 def _make_executor(kind: str, sim: Any, scenario: Any, *, workers: int, concurrency: int,

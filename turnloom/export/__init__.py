@@ -17,6 +17,7 @@ convert one record. Output is deterministic: the same input gives the same bytes
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -101,6 +102,18 @@ def _dialogues(source: Path, only_accepted: bool, summary: ExportSummary) -> lis
     return kept
 
 
+def _check_not_input(source: Path, targets: list[Path]) -> None:
+    """Refuse to write over the input file (by any spelling: relative, symlink, hard link)."""
+    for target in targets:
+        try:
+            same = target.exists() and os.path.samefile(source, target)
+        except OSError:
+            same = False
+        if same:
+            raise ExportInputError(source, None, "", f"the output {target} is the input file itself; "
+                                   "write the export to another path")
+
+
 def export_file(
     source: Path | str,
     fmt: str,
@@ -119,6 +132,8 @@ def export_file(
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
     src, dest = Path(source), Path(out)
     summary = ExportSummary(format=fmt, source=src)
+    if fmt != "bfcl":
+        _check_not_input(src, [dest])
     if fmt == "trl-dpo":
         rows = []
         for _, pair in iter_pairs(src):
@@ -129,6 +144,7 @@ def export_file(
     elif fmt == "bfcl":
         bfcl = to_bfcl(_dialogues(src, only_accepted, summary), system_prompt=system_prompt)
         files = bfcl.files()
+        _check_not_input(src, [dest, *(dest / rel for rel in files)])
         atomic_write_files(dest, {rel: jsonl_text(records) for rel, records in files.items()})
         summary.files.update({dest / rel: len(records) for rel, records in files.items()})
         summary.skipped.update(bfcl.skipped)

@@ -12,15 +12,14 @@ half-written file and a failure leaves no output behind.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from turnloom.files import atomic_write_text
+from turnloom.export._trl import pair_fields
+from turnloom.files import atomic_write_many, atomic_write_text
 from turnloom.schema import Dialogue, Message, ToolSpec
 
 __all__ = [
@@ -64,6 +63,11 @@ class PreferencePair(BaseModel):
     chosen: list[Message] = Field(min_length=1)
     rejected: list[Message] = Field(min_length=1)
     tools: list[ToolSpec] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_chat_template_shape(cls, data: Any) -> Any:
+        return pair_fields(data)  # a trl-dpo row, as `turnloom mcts` writes them
 
     @field_validator("chosen", "rejected")
     @classmethod
@@ -142,21 +146,4 @@ def atomic_write_files(root: Path | str, files: Mapping[str, str]) -> list[Path]
     """Write several files under ``root``: every file is fully written to a temporary file
     first, and only when all of them are written are they moved into place."""
     base = Path(root)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for rel, text in files.items():
-            target = base / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            staged.append((tmp, target))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-        for tmp, target in staged:
-            os.replace(tmp, target)
-    except BaseException:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
-        raise
-    return [target for _, target in staged]
+    return atomic_write_many({base / rel: text for rel, text in files.items()})

@@ -306,7 +306,14 @@ def merge_searches(parts: Iterable[DialogueSearch]) -> MCTSResult:
     return MCTSResult(pairs, stats)
 
 
-async def run_mcts(dialogues: list[Dialogue], cfg: MCTSConfig, *, policy: Policy | None = None) -> MCTSResult:
-    """Search every dialogue in turn; :func:`merge_searches` of the :func:`search_dialogue` results."""
+async def run_mcts(dialogues: list[Dialogue], cfg: MCTSConfig, *, policy: Policy | None = None,
+                   searches: list[DialogueSearch] | None = None) -> MCTSResult:
+    """Search every dialogue in turn; :func:`merge_searches` of the :func:`search_dialogue` results.
+
+    ``searches`` (a list of the caller's) receives each dialogue's search as soon as it is
+    done, so that an interrupted run can still write the pairs found so far."""
     verifier = RuleVerifier()
-    return merge_searches([await search_dialogue(d, cfg, policy=policy, verifier=verifier) for d in dialogues])
+    done = searches if searches is not None else []
+    for d in dialogues:
+        done.append(await search_dialogue(d, cfg, policy=policy, verifier=verifier))
+    return merge_searches(done)

@@ -2,11 +2,13 @@
 
 * ``offline`` -- the offline assistant (:class:`~turnloom.agents.offline.OfflineAssistant`),
   deterministic; it runs without a model.
-* ``[openai:]MODEL@URL`` -- any OpenAI-compatible endpoint through the project's LLM
+* ``openai:MODEL@URL`` -- any OpenAI-compatible endpoint through the project's LLM
   assistant (:class:`~turnloom.agents.llm.LLMAssistant`, autogen behind it): greedy
   (temperature 0) for :meth:`Policy.act`, and ``samples`` differently seeded clients at
   ``temperature`` for :meth:`Policy.sample` (MCTS actions). With a cache path, answers
-  are cached in SQLite, so a rerun asks the model nothing.
+  are cached in SQLite, so a rerun asks the model nothing. A model that fails for good
+  (unreachable, timing out, server errors after the retries) raises
+  :class:`~turnloom.agents.ModelUnavailableError` rather than passing for a wrong answer.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from turnloom.agents._protocol import AgentError, AgentView
+from turnloom.agents._protocol import AgentError, AgentView, ModelUnavailableError
 from turnloom.schema import Message, ToolSpec, derive_seed
 
 __all__ = ["ModelPolicy", "OfflinePolicy", "Policy", "PolicyAnswer", "make_policy"]
@@ -88,6 +90,8 @@ class ModelPolicy:
     async def act(self, prefix: list[Message], tools: list[ToolSpec], seed: int) -> PolicyAnswer:
         try:
             out = await self.greedy.act(_view(prefix, tools, seed))
+        except ModelUnavailableError:
+            raise
         except AgentError as exc:
             return PolicyAnswer(None, str(exc))
         msg = _first_assistant(out.messages)
@@ -98,6 +102,8 @@ class ModelPolicy:
         for k, agent in enumerate(self.samplers):
             try:
                 result = await agent.act(_view(prefix, tools, derive_seed(seed, "sample", k)))
+            except ModelUnavailableError:
+                raise
             except AgentError:
                 continue  # an unusable sample is simply not a candidate
             msg = _first_assistant(result.messages)
@@ -114,4 +120,9 @@ def make_policy(spec: str, **kwargs: Any) -> Policy:
     """``offline`` or a model spec (raises ``ModelSpecError`` for a bad spec)."""
     if spec == "offline":
         return OfflinePolicy()
-    return ModelPolicy(spec, **kwargs)
+    from turnloom.agents.llm._models import ModelSpecError
+
+    try:
+        return ModelPolicy(spec, **kwargs)
+    except ModelSpecError as exc:
+        raise ModelSpecError(f"{exc}; or 'offline' for the offline assistant") from exc
