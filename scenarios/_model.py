@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from turnloom.schema import STEP_KINDS, ToolSpec
 from turnloom.tools_env.env import EnvSettings
+from turnloom.tools_env.values import schema_cycles
 
 __all__ = [
     "DEFAULT_MIX",
@@ -56,6 +57,16 @@ class ToolSource(_Strict):
     names: list[str] = Field(default_factory=list)
     #: sample a subset per dialogue through the graph (otherwise all selected tools are offered)
     sample: SamplingSettings | None = None
+
+    @field_validator("inline")
+    @classmethod
+    def _usable_schemas(cls, inline: list[ToolSpec]) -> list[ToolSpec]:
+        for i, tool in enumerate(inline):
+            for field in ("parameters", "returns"):
+                cycles = schema_cycles(getattr(tool, field))
+                if cycles:
+                    raise ValueError(f"tools.inline[{i}] (tool {tool.name!r}): {field} {cycles[0]}")
+        return inline
 
 
 class WorldSettings(_Strict):

@@ -12,13 +12,14 @@ references and model specs (those live in layers above this one).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from turnloom.scenarios._loader import ScenarioError, _format_loc, _locate, read_scenario_data
+from turnloom.scenarios._checks import cycle_findings, name_findings
+from turnloom.scenarios._loader import ScenarioError, _format_loc, _locate, read_scenario_data, scenario_tools
 from turnloom.scenarios._model import Scenario
 from turnloom.schema import STEP_KINDS, ToolSpec
 from turnloom.tools_env.env import BindingError, EnvSettings, load_binding
@@ -33,9 +34,10 @@ _ERROR_KINDS: tuple[str, ...] = tuple(EnvSettings().error_kinds)
 _JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
 
 
-def validate_scenario(ref: str, *, check_agent: RefCheck | None = None,
-                      check_model: RefCheck | None = None) -> list[str]:
-    """Every problem of the scenario ``ref``; an empty list when it is valid."""
+def validate_scenario(ref: str, *, check_agent: RefCheck | None = None, check_model: RefCheck | None = None,
+                      rule_names: Collection[str] | None = None) -> list[str]:
+    """Every problem of the scenario ``ref``; an empty list when it is valid. ``rule_names``: the
+    verification rules ``verify.disable`` may name (not checked when None)."""
     try:
         where, text = _locate(ref)
     except ScenarioError as exc:
@@ -69,7 +71,20 @@ def validate_scenario(ref: str, *, check_agent: RefCheck | None = None,
     _env_problems(report, data.get("world"))
     _ref_problems(report, "agents", data.get("agents"), check_agent)
     _ref_problems(report, "models", data.get("models"), check_model)
+    source = data.get("tools")
+    inline = source.get("inline") if isinstance(source, dict) else None
+    for loc, message in cycle_findings(inline if isinstance(inline, list) else []) + name_findings(
+            data, _offered(data), rule_names):
+        report.add(loc, message)
     return report.lines
+
+
+def _offered(data: dict[str, Any]) -> list[ToolSpec] | None:
+    """The tools the scenario offers, or None when the scenario is too broken to tell."""
+    try:
+        return scenario_tools(Scenario.model_validate(data))
+    except (ValidationError, ValueError, OSError):
+        return None
 
 
 class _Report:
@@ -119,8 +134,8 @@ def _model_problems(report: _Report, data: dict[str, Any], parent_ok: bool) -> N
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
-            if loc == ("plan",) and err["type"] == "value_error":
-                continue  # the plan's cross-field checks are reported one by one below
+            if loc in (("plan",), ("tools", "inline")) and err["type"] == "value_error":
+                continue  # the plan's cross-field checks and the schema cycles are reported one by one below
             if err["type"] == "missing" and not parent_ok:
                 continue  # probably set by the parent that could not be read
             report.add(loc, _expected(err, loc))

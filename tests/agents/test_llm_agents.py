@@ -8,7 +8,7 @@ import random
 from typing import Any
 
 import pytest
-from conftest import FORECAST, WEATHER, fast_config
+from agent_helpers import FORECAST, WEATHER, fast_config
 from scripted_server import Reply, ScriptedOpenAIServer, json_reply, text, tool_call, tool_calls
 
 from turnloom.agents._protocol import AgentError, AgentOutput, AgentView

@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from agent_helpers import WEATHER, fast_config
 from autogen_core.models import CreateResult, RequestUsage, UserMessage
-from conftest import WEATHER, fast_config
 from scripted_server import ScriptedOpenAIServer, json_reply, text, tool_call
 
 from turnloom.agents._protocol import AgentView

@@ -6,8 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
+from agent_helpers import WEATHER, fast_config
 from autogen_core.models import AssistantMessage, FunctionExecutionResult, FunctionExecutionResultMessage, UserMessage
-from conftest import WEATHER, fast_config
 from scripted_server import Reply, ScriptedOpenAIServer, json_reply, text, tool_call
 
 from turnloom.agents._protocol import AgentError, AgentView

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import WEATHER
+from agent_helpers import WEATHER
 from jsonschema import Draft202012Validator
 
 from turnloom.agents._protocol import AgentView

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # itool_helpers
-
-from turnloom.schema import Dialogue  # noqa: E402
+from turnloom.schema import Dialogue
 
 TRAVEL_TOOLS = ("search_flights", "book_flight", "get_booking", "search_hotels")
 

@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-from pathlib import Path
 from typing import Any
 
 import typer
+from scripted_server import Reply, ScriptedOpenAIServer
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "agents"))  # the shared scripted OpenAI-compatible server
-
-from scripted_server import Reply, ScriptedOpenAIServer  # noqa: E402
-
-from turnloom.cli import itool as itool_cli  # noqa: E402
-from turnloom.schema import Dialogue, Message, Plan, PlanStep, ToolCall, ToolSpec, Verdict  # noqa: E402
-from turnloom.tools_env.env import ToolEnvironment  # noqa: E402
+from turnloom.cli import itool as itool_cli
+from turnloom.schema import Dialogue, Message, Plan, PlanStep, ToolCall, ToolSpec, Verdict
+from turnloom.tools_env.env import ToolEnvironment
 
 __all__ = ["FORECAST", "WEATHER", "LogprobServer", "Reply", "ScriptedOpenAIServer", "cli_app", "make_dialogue",
            "token_logprob", "words"]

@@ -3,6 +3,7 @@ numbers within bounds, strings matching patterns, and the plan cache that makes 
 generation cheap.
 """
 
+from turnloom.tools_env.values._cycles import SchemaCycle, schema_cycles
 from turnloom.tools_env.values._factory import ValueFactory, ValueGenerationError, generate_value
 
-__all__ = ["ValueFactory", "ValueGenerationError", "generate_value"]
+__all__ = ["SchemaCycle", "ValueFactory", "ValueGenerationError", "generate_value", "schema_cycles"]

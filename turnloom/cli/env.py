@@ -25,14 +25,14 @@ def register(app: typer.Typer) -> None:
 def load_tools(path: Path) -> list[Any]:
     """Tools from a pool JSONL / JSON array of tools, or an OpenAI ``tools`` JSON file."""
     from turnloom.tools_env.importers import ToolImportError, import_tools
-    from turnloom.tools_env.pool import PoolError, load_pool
+    from turnloom.tools_env.pool import PoolError, PoolSchemaError, load_pool
 
     if not path.is_file():
         fail(f"{path}: no such file")
     try:
         return load_pool(path)
     except PoolError as first:
-        if path.suffix == ".jsonl":
+        if path.suffix == ".jsonl" or isinstance(first, PoolSchemaError):
             fail(str(first))
         try:
             return import_tools("openai", path)

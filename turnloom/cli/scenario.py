@@ -88,11 +88,13 @@ def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files (or built-in names) to check.")],
 ) -> None:
     """Check scenario files and report every problem of each, with file, line and field."""
+    from turnloom.rules import known_rule_names
     from turnloom.scenarios._validate import validate_scenario
 
     bad = 0
     for ref in files:
-        problems = validate_scenario(ref, check_agent=_check_agent, check_model=_check_model)
+        problems = validate_scenario(ref, check_agent=_check_agent, check_model=_check_model,
+                                     rule_names=known_rule_names())
         if problems:
             bad += 1
             err_console.print(f"[bold red]✗[/] {escape(ref)}: {len(problems)} problem(s)", highlight=False)

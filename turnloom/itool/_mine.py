@@ -11,6 +11,10 @@ Input: the dialogues and the per-step rows of an evaluation (``steps.jsonl`` of
 The deficient dialogues are written in input order, each with
 ``stats["itool"] = {"deficient_steps": [...], "failed": [...], "high_nll": [...]}`` so
 that ``turnloom mcts`` roots its trees at exactly those steps.
+
+Evaluation rows of dialogues not in the input are ignored (mining a part of an evaluated
+file is fine), but when no row belongs to the input the evaluation is of another dataset,
+and :func:`mine` says so instead of reporting zero deficient steps.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from turnloom.itool._io import InputError
 from turnloom.schema import Dialogue
 
 __all__ = ["MineResult", "mine"]
@@ -38,12 +43,21 @@ def _top(rows: list[dict[str, Any]], fraction: float) -> set[tuple[str, int]]:
     return {(str(r["dialogue_id"]), int(r["index"])) for r in scored[:k]}
 
 
+def _ids(ids: list[str], limit: int = 3) -> str:
+    return ", ".join(ids[:limit]) + (", ..." if len(ids) > limit else "") if ids else "none"
+
+
 def mine(dialogues: Sequence[Dialogue], steps: Iterable[dict[str, Any]], *, top: float = 0.3) -> MineResult:
     if not 0.0 <= top <= 1.0:
         raise ValueError(f"top must be a fraction in [0, 1], got {top}")
     rows = list(steps)
     known = {d.id for d in dialogues}
+    evaluated = sorted({str(r.get("dialogue_id")) for r in rows})
     rows = [r for r in rows if str(r.get("dialogue_id")) in known]
+    if evaluated and not rows:
+        raise InputError(f"the evaluation is of another dataset: none of its {len(evaluated)} evaluated dialogues "
+                         f"({_ids(evaluated)}) is among the {len(known)} given ({_ids(sorted(known))}); "
+                         "run `turnloom eval` on these dialogues first")
     failed = {(str(r["dialogue_id"]), int(r["index"])) for r in rows if not r.get("ok")}
     has_nll = any(r.get("nll") is not None for r in rows)
     high: set[tuple[str, int]] = set()

@@ -28,7 +28,7 @@ class Browser:
     def __init__(self, dialogues: list[Dialogue], *, source: str = "", expr: str = "") -> None:
         self.items = list(enumerate(dialogues))
         self.source = source
-        self.filter = DialogueFilter.parse(expr)
+        self.filter = DialogueFilter.parse(expr).checked(dialogues)
         self.shown = [(i, d) for i, d in self.items if self.filter.matches(d)]
         self.cursor = 0
         self.top = 0
@@ -51,7 +51,7 @@ class Browser:
     def apply_filter(self, expr: str) -> bool:
         """Show only the dialogues ``expr`` matches (the empty filter shows all)."""
         try:
-            flt = DialogueFilter.parse(expr)
+            flt = DialogueFilter.parse(expr).checked(d for _, d in self.items)
         except FilterError as exc:
             self.status = str(exc)
             return False
@@ -172,7 +172,7 @@ def run_browser(browser: Browser, console: Console, keys: KeyReader) -> None:
 
 def print_list(dialogues: list[Dialogue], console: Console, expr: str = "") -> int:
     """One line per dialogue that ``expr`` matches; the number printed."""
-    flt = DialogueFilter.parse(expr)
+    flt = DialogueFilter.parse(expr).checked(dialogues)
     id_width = max((len(d.id) for d in dialogues), default=0)
     tools_width = max((len(tools_used(d)) for d in dialogues), default=0)
     shown = 0

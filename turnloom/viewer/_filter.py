@@ -5,11 +5,16 @@ assistant called), ``kind:KIND`` (a plan step kind), ``rule:NAME`` (a rule that
 failed in the dialogue's verdict) — each NAME may use ``*`` / ``?`` wildcards — or
 any other word, found case-insensitively in the messages (content, call arguments,
 tool results). Quote a phrase to search for it whole: ``"New York"``.
+
+:meth:`DialogueFilter.checked` rejects a ``tool:`` or ``rule:`` name that no tool of the
+dialogues and no verification rule has (a typo would otherwise just match nothing).
 """
 
 from __future__ import annotations
 
+import difflib
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -44,11 +49,36 @@ class DialogueFilter:
                 if not value:
                     raise FilterError(f"filter term {word!r}: give a value, e.g. {field}:NAME")
                 if field.lower() == "kind" and not any(fnmatchcase(k, value.lower()) for k in STEP_KINDS):
-                    raise FilterError(f"filter term {word!r}: no step kind matches; kinds: {', '.join(STEP_KINDS)}")
+                    close = difflib.get_close_matches(value.lower(), STEP_KINDS, n=1)
+                    hint = f"did you mean kind:{close[0]}? " if close else ""
+                    kinds = ", ".join(STEP_KINDS)
+                    raise FilterError(f"filter term {word!r}: no step kind matches; {hint}kinds: {kinds}")
                 terms.append((field.lower(), value.lower()))
             else:
                 terms.append(("text", word.lower()))
         return cls(expr.strip(), tuple(terms))
+
+    def checked(self, dialogues: Iterable[Dialogue]) -> DialogueFilter:
+        """This filter, after checking that each ``tool:`` / ``rule:`` name could match something:
+        a tool the dialogues offer or call, a known verification rule or one their verdicts name."""
+        from turnloom.rules import known_rule_names
+
+        tools: set[str] = set()
+        rules: set[str] = set(known_rule_names())
+        for d in dialogues:
+            tools.update(t.name for t in d.tools)
+            tools.update(c.name for c in d.calls)
+            rules.update(c.rule for c in d.verdict.checks)
+        for field, value in self.terms:
+            known = tools if field == "tool" else rules if field == "rule" else None
+            if known is None or _any(sorted(known), value):
+                continue
+            close = difflib.get_close_matches(value, sorted(n.lower() for n in known), n=1)
+            hint = f"did you mean {field}:{close[0]}? " if close else ""
+            what = "tool the dialogues offer" if field == "tool" else "verification rule"
+            listing = ", ".join(sorted(known)) or "none"
+            raise FilterError(f"filter term {field}:{value}: no {what} has that name; {hint}known: {listing}")
+        return self
 
     def __bool__(self) -> bool:
         return bool(self.terms)
