@@ -36,8 +36,8 @@ extends: __EXTENDS__
 _BODY = """\
 # system_prompt: the assistant's system message in every dialogue.
 system_prompt: >
-  You are the assistant of a public library. Use the tools to find books and to place,
-  check, change and cancel reservations. Ask for any required detail you were not given.
+  You are the __NAME__ assistant. Use the tools to find what the user asks for and to
+  place, check, change and cancel reservations. Ask for any required detail you were not given.
 
 # tools: where the tools come from; the sources combine.
 tools:
@@ -55,6 +55,8 @@ tools:
   # backend validates arguments with `parameters` and builds results from `returns`.
   # Name tools verb_noun (search_, get_, create_/reserve_, update_, cancel_...): the
   # verb tells the mock what the call does, and `*_id` fields link calls together.
+  # The example tools below are a library's catalogue and reservations: replace them
+  # with the tools of __NAME__.
   inline:
     - name: search_books
       domain: library
@@ -172,10 +174,10 @@ world:
 # user: who the simulated user is.
 user:
   # persona: how the user writes (LLM-backed users follow it closely).
-  persona: a student who writes short, polite messages
+  persona: a __NAME__ member who writes short, polite messages
   # goals: what the user wants overall; recorded in each dialogue's plan.
   goals:
-    - find a book and reserve it
+    - find what they need at __NAME__ and reserve it
     - check, move or cancel the reservation
 
 # plan: the per-turn requirements of each dialogue.
@@ -232,7 +234,8 @@ def _comment_out(text: str) -> str:
 def render_template(name: str, *, extends: str | None = None, file: str | None = None) -> str:
     """The commented template for a scenario called ``name`` (written to ``file``)."""
     description = (f"{name}: a variant of {extends}." if extends
-                   else "Library desk: find books, reserve them, then check, move or cancel the reservation.")
+                   else f"{name}: find what the user asks for, reserve it, then check, move or cancel the "
+                        "reservation.")
     text = _HEADER.replace("__DESCRIPTION__", json.dumps(description))
     if extends:
         text += "\n" + _EXTENDS.replace("__EXTENDS__", extends)

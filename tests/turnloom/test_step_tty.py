@@ -40,6 +40,8 @@ def test_step_in_a_terminal() -> None:
         child.expect_exact("diff made by the last tool call")
         child.expect(r"\w+ \(\d+\)")  # an entity table: name (records)
         child.expect_exact("world · lines 1-")
+        child.send("q")  # q leaves the pane (as in turnloom view), a second q quits
+        child.expect_exact("transcript · ")
         child.send("q")
         child.expect_exact("\x1b[?1049l")  # the screen is given back
         assert "step 5" not in child.before and "ran: assistant" not in child.before

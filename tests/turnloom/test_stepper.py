@@ -124,11 +124,11 @@ def test_run_to_end_gives_the_simulated_dialogue(sim: Simulator) -> None:
 def test_step_view_answers_keys_and_draws_every_panel(sim: Simulator) -> None:
     """The stepping viewer's loop, fed whole lines (the fallback when keys cannot be read one by one)."""
     console = Console(file=io.StringIO(), width=140, height=40, force_terminal=False)
-    keys = LineKeys(io.StringIO("nnnn\nb\nn\nw\np\nv\nt\nc\nq\n"))
+    keys = LineKeys(io.StringIO("nnnn\nb\nn\nw\np\nv\nt\nc\nq\nq\n"))
     stepper = Stepper(sim, index=0, seed=7)
     run_step_ui(stepper, console, keys)
     frames = console.file.getvalue().split(" turnloom step ")[1:]  # type: ignore[attr-defined]
-    assert len(frames) == 12, "one frame to start, then one per key before q"
+    assert len(frames) == 13, "one frame to start, then one per key before the last q (the first leaves a pane)"
     assert "step 0" in frames[0] and "next: planner" in frames[0] and "(no plan yet" in frames[0]
     assert "ran: tool" in frames[4] and "made by the tool node at step 4: " in frames[4]
     assert "▶ 0" in frames[4] and "transcript · 4 messages" in frames[4] and "→ call " in frames[4]
@@ -138,6 +138,7 @@ def test_step_view_answers_keys_and_draws_every_panel(sim: Simulator) -> None:
     assert "(no verdicts yet)" in frames[9]
     assert "next: user" in frames[10] and "turn · step 0" in frames[10] and "grounded_args" in frames[10]
     assert "finished: ACCEPTED" in frames[11] and "dialogue" in frames[11] and "state_replay" in frames[11]
+    assert "q/esc back" in frames[11] and "q quit" in frames[12] and "transcript ·" in frames[12]
     assert stepper.done
 
 

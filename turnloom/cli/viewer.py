@@ -37,7 +37,8 @@ def step(
         "--agent", help="Agent for a role: ROLE=REF (registered name or package.module:Name). Repeatable.")] = None,
 ) -> None:
     """Step through one simulation node by node (n/⏎ next, b back, t next user turn, c to the end,
-    w world, p plan, v verdicts, q quit). Without a terminal, print every node's update and the result."""
+    w world, p plan, v verdicts, q back from a pane or quit). Without a terminal, print every node's update and
+    the result."""
     from turnloom.agents.registry import AgentRefError
     from turnloom.scenarios import ScenarioError, load_scenario
     from turnloom.simulate import Simulator

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from turnloom.schema import Plan, Verdict
+from turnloom.viewer._compact import ByWidth, PlanLines, verdict_lines, world_diff_lines
 from turnloom.viewer._keys import KeyReader
 from turnloom.viewer._render import (
     TranscriptTail,
@@ -35,6 +36,12 @@ __all__ = ["StepView", "print_run", "run_step_ui"]
 _DETAIL_MODES = {"w": "world", "p": "plan", "v": "verdicts"}
 _KEYS = (("n/⏎", "next"), ("b", "back"), ("t", "next turn"), ("c", "to end"), ("w", "world"), ("p", "plan"),
          ("v", "verdicts"), ("q", "quit"))
+#: keys of the world / plan / verdicts pane: q leaves the pane, as it leaves an open dialogue in ``turnloom view``
+_PANE_KEYS = (("↑↓/jk", "scroll"), ("space", "page"), ("g/G", "top/end"), ("n/b", "step"), ("w/p/v", "pane"),
+              ("q/esc", "back"))
+#: side-panel widths (inside the border) from which the tables fit; narrower, the panels show plain lines
+_PLAN_TABLE_WIDTH = 60
+_VERDICT_TABLE_WIDTH = 48
 
 
 class StepView:
@@ -50,7 +57,7 @@ class StepView:
     # -- keys ---------------------------------------------------------------------------
     async def handle(self, key: str) -> bool:
         """Act on one key; False when the viewer should close."""
-        if key in ("q", "eof", "ctrl-c"):
+        if key in ("eof", "ctrl-c") or (key == "q" and self.mode == "main"):
             return False
         self.status = ""
         try:
@@ -67,7 +74,9 @@ class StepView:
             elif key in _DETAIL_MODES:
                 self.mode = "main" if self.mode == _DETAIL_MODES[key] else _DETAIL_MODES[key]
                 self._pager = None
-            elif key == "esc":
+            elif key in ("q", "esc", "left"):
+                if self.mode == "main":
+                    self.status = f"unknown key {key!r}"
                 self.mode, self._pager = "main", None
             elif self.mode != "main" and scroll_delta(key, 10) is not None:
                 if self._pager is not None:
@@ -107,27 +116,33 @@ class StepView:
         text.append(f"dialogue {values.get('dialogue_id', '?')}", style="dim")
         return text
 
-    def _plan(self) -> RenderableType:
+    def _plan(self, *, narrow: bool = False) -> RenderableType:
         plan = self.stepper.values.get("plan")
         if not isinstance(plan, Plan):
             return Text("(no plan yet: the planner runs first)", style="dim")
-        return render_plan(plan, current=self.stepper.values.get("step_index", 0))
+        current = self.stepper.values.get("step_index", 0)
+        if narrow:
+            return ByWidth(render_plan(plan, current=current), PlanLines(plan, current), _PLAN_TABLE_WIDTH)
+        return render_plan(plan, current=current)
 
     def _world_diff(self, compact: bool) -> RenderableType:
+        """What the last tool node changed: one line per record (``compact``, the side panel) or the JSON diff."""
         st = self.stepper
         step = st.last_tool_step
         if step is None:
             return Text("(no tool call yet)", style="dim")
         calls = ", ".join(f"{m.name}" + (" (error)" if m.result is not None and not m.result.ok else "")
                           for m in st.last_tool_messages)
-        return Group(Text(f"made by the tool node at step {step}: {calls}", style="magenta"),
-                     render_world_diff(st.last_world_diff, compact=compact))
+        diff = world_diff_lines(st.last_world_diff) if compact else render_world_diff(st.last_world_diff)
+        return Group(Text(f"made by the tool node at step {step}: {calls}", style="magenta"), diff)
 
     def _verdicts(self, detail: bool) -> RenderableType:
         values = self.stepper.values
         final = values.get("verdict")
-        return render_verdicts(list(values.get("turn_verdicts", [])), final if isinstance(final, Verdict) else None,
-                               detail=detail)
+        turns = list(values.get("turn_verdicts", []))
+        final = final if isinstance(final, Verdict) else None
+        table = render_verdicts(turns, final, detail=detail)
+        return table if detail else ByWidth(table, verdict_lines(turns, final), _VERDICT_TABLE_WIDTH)
 
     def _detail(self) -> RenderableType:
         if self.mode == "world":
@@ -151,7 +166,8 @@ class StepView:
         body = Layout()
         side = Layout(name="side", ratio=2)
         side.split_column(
-            Layout(Panel(self._plan(), title="plan", title_align="left", border_style="yellow"), ratio=3),
+            Layout(Panel(self._plan(narrow=True), title="plan", title_align="left", border_style="yellow"),
+                   ratio=3),
             Layout(Panel(self._world_diff(compact=True), title="world diff", title_align="left",
                          border_style="blue"), ratio=2),
             Layout(Panel(self._verdicts(detail=False), title="verdicts", title_align="left",
@@ -163,17 +179,28 @@ class StepView:
 
     def render(self, console: Console) -> RenderableType:
         """The whole screen at the console's size."""
-        height = console.height
-        status = self.status
+        height, width = console.height, console.width
+        header = self.header()
+        footer = keys_help(*_KEYS, status=self.status)
+        if self.mode != "main":
+            footer = keys_help(*_PANE_KEYS, status=f"{self.mode} · lines 1-99 of 999   {self.status}")  # to size it
+        # at 80 columns the header and the footer take two lines each rather than losing their ends
+        header_size, footer_size = _lines_needed(console, header, width), _lines_needed(console, footer, width)
+        body_height = max(1, height - header_size - footer_size)
         if self.mode == "main":
-            body = self._main_body()
+            body: RenderableType = self._main_body()
         else:
-            self._page = max(1, height - 3)
+            self._page = max(1, body_height - 1)
             if self._pager is None:
                 self._pager = Pager(self._detail())
-            body, where = self._pager.window(console, console.width, height - 2)
-            status = f"{self.mode} · {where} · j/k/space scroll · {self.mode[0]} or esc back   {status}"
-        return frame(self.header(), body, keys_help(*_KEYS, status=status))
+            body, where = self._pager.window(console, width, body_height)
+            footer = keys_help(*_PANE_KEYS, status=f"{self.mode} · {where}   {self.status}")
+        return frame(header, body, footer, header_size=header_size, footer_size=footer_size)
+
+
+def _lines_needed(console: Console, text: Text, width: int, most: int = 2) -> int:
+    """Lines ``text`` takes wrapped at ``width`` (at most ``most``)."""
+    return max(1, min(most, len(text.wrap(console, max(1, width)))))
 
 
 def run_step_ui(stepper: Stepper, console: Console, keys: KeyReader) -> None:
@@ -195,7 +222,8 @@ def run_step_ui(stepper: Stepper, console: Console, keys: KeyReader) -> None:
         pending = asyncio.all_tasks(loop)
         for task in pending:
             task.cancel()
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        if pending:  # gather() of nothing would belong to another loop and hide the error on its way out
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
 
