@@ -1,26 +1,29 @@
-"""OpenAPI 3.0 / 3.1 -> ToolSpec, plus the helpers every importer shares.
+"""OpenAPI 3.0 / 3.1 and Swagger 2.0 -> ToolSpec.
 
 One operation becomes one tool:
 
 - name: ``operationId`` in snake_case, else ``<method>_<path>`` (``{id}`` reads ``by_id``);
+  a repeated name gets ``_2``, ``_3``... (reported as renamed);
 - parameters: path, query and header parameters (``Accept``, ``Content-Type`` and
   ``Authorization`` headers and cookies are left out, as OpenAPI itself ignores them or
-  they belong to the transport), plus the ``application/json`` request body: an object
-  body has its properties merged in (a clash is renamed ``body_<name>``), any other body
-  becomes one ``body`` parameter. Body properties are required only when the request
-  body itself is ``required: true``. A parameter without a description gets its title or
-  its name as one. ``readOnly`` properties are dropped from requests,
-  ``writeOnly`` ones from responses;
-- returns: the first 2xx response with a JSON schema (``default`` only when no 2xx is
-  declared); a response with no content (e.g. 204) gets a small acknowledgement schema so
-  that every imported tool can be executed by the mock environment;
-- domain: the first tag, else the spec title.
+  they belong to the transport), plus the request body: a JSON, form or multipart object
+  body has its properties merged in (a clash is renamed ``body_<name>``), a binary field or
+  body (``application/octet-stream``, images...) becomes a string parameter naming the file
+  to upload, any other body becomes one ``body`` parameter. Body properties are required
+  only when the request body itself is ``required: true``. A parameter without a
+  description gets its title or its name as one. ``readOnly`` properties are dropped from
+  requests, ``writeOnly`` ones from responses;
+- returns: the first 2xx response with a schema (``default`` only when no 2xx is
+  declared); a non-JSON response is a string; a response with no content (e.g. 204) gets
+  a small acknowledgement schema so that every imported tool can be executed;
+- domain: the first tag, else the spec title;
+- ``http``: the method, the path template and which parameter goes where
+  (:class:`~turnloom.schema.HttpBinding`).
 
-Every ``$ref`` is resolved (local references only); a recursive reference is expanded
-once and then cut to ``{"type": ..., "description": "<Name> (recursive; ...)"}``.
-OpenAPI 3.0 schema dialect is rewritten to JSON Schema 2020-12 (``nullable`` dropped,
-boolean ``exclusiveMinimum``/``exclusiveMaximum`` made numeric, ``example`` moved to
-``examples``, ``x-*`` extensions dropped), and allOf parts that are all objects merged.
+``$ref`` may point into other local files (see ``_openapi_refs``). Referenced component
+schemas stay shared: each tool carries the ``$defs`` it reaches (see ``_openapi_schema``),
+cut down to ``max_schema_bytes`` of JSON when larger (see ``_openapi_prune``). An operation
+that cannot be read is skipped and reported with its JSON path; the others are imported.
 """
 
 from __future__ import annotations
@@ -28,185 +31,61 @@ from __future__ import annotations
 import copy
 import re
 from typing import Any
-from urllib.parse import unquote
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from turnloom.schema import HttpBinding, ToolSpec
+from turnloom.tools_env._openapi_base import (
+    DEFAULT_MAX_SCHEMA_BYTES,
+    ImportReport,
+    JsonPath,
+    ToolImportError,
+    check_json_schema,
+    check_schema_fast,
+    domain_slug,
+    format_path,
+    snake_case,
+    tool_name,
+)
+from turnloom.tools_env._openapi_prune import prune
+from turnloom.tools_env._openapi_refs import Documents
+from turnloom.tools_env._openapi_schema import SchemaSet, collect_refs, dumps
+from turnloom.tools_env._openapi_swagger import is_swagger2, swagger2_to_openapi3
 
-from turnloom.schema import ToolSpec
+__all__ = ["ToolImportError", "check_json_schema", "domain_slug", "format_path", "import_openapi", "snake_case",
+           "tool_name"]
 
 _METHODS = ("get", "post", "put", "patch", "delete")
 _SKIP_HEADERS = {"accept", "content-type", "authorization"}
-_DROP_KEYS = {"nullable", "discriminator", "xml", "externalDocs", "example"}
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-JsonPath = tuple[str | int, ...]
-
-
-class ToolImportError(ValueError):
-    """An input that cannot be imported: names the file, the JSON path and what was expected."""
-
-    def __init__(self, file: str, path: JsonPath | str, expected: str) -> None:
-        self.file = file
-        self.path = path if isinstance(path, str) else format_path(path)
-        self.expected = expected
-        super().__init__(f"{file}: {self.path or '(root)'}: expected {expected}")
-
-
-def format_path(path: JsonPath) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def snake_case(text: str) -> str:
-    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", text)
-    return re.sub(r"[^A-Za-z0-9]+", "_", s).strip("_").lower()
-
-
-def tool_name(raw: str, *, keep_dots: bool = False) -> str:
-    """A valid ToolSpec name from any text (dots kept when asked: ``math.factorial``)."""
-    allowed = r"[^A-Za-z0-9_.\-]+" if keep_dots else r"[^A-Za-z0-9_\-]+"
-    name = re.sub(allowed, "_", raw.strip()).strip("_") or "tool"
-    if not re.match(r"[A-Za-z_]", name):
-        name = f"fn_{name}"
-    return name[:64]
-
-
-def domain_slug(text: str) -> str:
-    words = [w for w in snake_case(text).split("_") if w and w != "api"]
-    return "_".join(words) or "general"
-
-
-def check_json_schema(file: str, path: JsonPath, schema: Any, what: str) -> None:
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        raise ToolImportError(file, path, f"{what} to be a valid JSON Schema ({exc.message})") from None
-
-
-# -- OpenAPI ---------------------------------------------------------------------------------
-
-
-class _Spec:
-    def __init__(self, doc: dict[str, Any], file: str) -> None:
-        self.doc = doc
-        self.file = file
-
-    def fail(self, path: JsonPath, expected: str) -> ToolImportError:
-        return ToolImportError(self.file, path, expected)
-
-    def _target(self, ref: str, path: JsonPath) -> Any:
-        if not ref.startswith("#/"):
-            raise self.fail(path, f"a local '$ref' starting with '#/' (got {ref!r})")
-        node: Any = self.doc
-        for raw in ref[2:].split("/"):
-            key = unquote(raw).replace("~1", "/").replace("~0", "~")
-            if isinstance(node, dict) and key in node:
-                node = node[key]
-            elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-                node = node[int(key)]
-            else:
-                raise self.fail(path, f"'$ref' {ref!r} to point to an existing definition")
-        return node
-
-    def resolve(self, node: Any, path: JsonPath, stack: tuple[str, ...] = ()) -> Any:
-        """A deep copy of ``node`` with every local ``$ref`` replaced by its target."""
-        if isinstance(node, list):
-            return [self.resolve(v, (*path, i), stack) for i, v in enumerate(node)]
-        if not isinstance(node, dict):
-            return node
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            here = (*path, "$ref")
-            target = self._target(ref, here)
-            siblings = {k: v for k, v in node.items() if k != "$ref"}
-            if ref in stack:
-                name = ref.rsplit("/", 1)[-1]
-                kind = target.get("type", "object") if isinstance(target, dict) else "object"
-                cut: dict[str, Any] = {"type": kind if isinstance(kind, str) else "object"}
-                cut["description"] = f"{name} (recursive; nested levels omitted)"
-                return cut
-            out = self.resolve(target, here, (*stack, ref))
-            if isinstance(out, dict):
-                out = {**out, **self.resolve(siblings, path, stack)}
-            return out
-        return {k: self.resolve(v, (*path, k), stack) for k, v in node.items()}
-
-
-def to_json_schema(schema: Any, mode: str) -> Any:
-    """OpenAPI schema dialect -> JSON Schema 2020-12 (``mode`` is "request" or "response")."""
-    if isinstance(schema, list):
-        return [to_json_schema(v, mode) for v in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key in _DROP_KEYS or key.startswith("x-"):
-            continue
-        if key == "properties" and isinstance(value, dict):
-            skip = "readOnly" if mode == "request" else "writeOnly"
-            kept = {k: v for k, v in value.items() if not (isinstance(v, dict) and v.get(skip))}
-            out[key] = {k: to_json_schema(v, mode) for k, v in kept.items()}
-        elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
-            out[key] = to_json_schema(value, mode)
-        elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
-            out[key] = [to_json_schema(v, mode) for v in value]
-        else:
-            out[key] = copy.deepcopy(value)
-    if "example" in schema and "examples" not in out:
-        out["examples"] = [copy.deepcopy(schema["example"])]
-    for bound, excl in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
-        if isinstance(out.get(excl), bool) and out.pop(excl) and bound in out:
-            out[excl] = out.pop(bound)
-    if isinstance(out.get("properties"), dict) and isinstance(out.get("required"), list):
-        out["required"] = [r for r in out["required"] if r in out["properties"]]
-    return _merge_all_of(out)
-
-
-def _is_object(schema: Any) -> bool:
-    return isinstance(schema, dict) and (schema.get("type") == "object" or "properties" in schema)
-
-
-def _merge_all_of(schema: dict[str, Any]) -> dict[str, Any]:
-    parts = schema.get("allOf")
-    if not isinstance(parts, list) or not parts or not all(_is_object(p) for p in parts):
-        return schema
-    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-    merged["type"] = "object"
-    props: dict[str, Any] = dict(merged.get("properties", {}))
-    required: list[str] = list(merged.get("required", []))
-    for part in parts:
-        for key, value in part.items():
-            if key == "properties":
-                props.update(value)
-            elif key == "required":
-                required += [r for r in value if r not in required]
-            elif key != "type":
-                merged.setdefault(key, value)
-    merged["properties"] = props
-    if required:
-        merged["required"] = required
-    return merged
+_FILE_NOTE = "the path or name of the file to upload"
 
 
 def _prop_name(name: str) -> str:
     return name if _IDENT.match(name) else (snake_case(name) or "param")
 
 
-def _json_media(content: Any) -> Any:
-    if not isinstance(content, dict):
+def _is_json(media: str) -> bool:
+    base = media.split(";", 1)[0].strip().lower()
+    return base == "application/json" or base.endswith("+json") or base == "*/*"
+
+
+def _pick_media(content: Any) -> tuple[str, dict[str, Any]] | None:
+    """The media type to read a body as: JSON first, then forms, then the first listed."""
+    if not isinstance(content, dict) or not content:
         return None
-    for media, body in content.items():
-        if media == "application/json" or media.endswith("+json"):
-            return body
-    for media in ("application/x-www-form-urlencoded", "multipart/form-data", "*/*"):
-        if media in content:
-            return content[media]
-    return None
+    items = [(str(k), v if isinstance(v, dict) else {}) for k, v in content.items()]
+    for media, body in items:
+        if _is_json(media) and "schema" in body:
+            return media, body
+    for media, body in items:
+        if media.split(";", 1)[0].strip().lower() in _FORMS:
+            return media, body
+    return items[0]
+
+
+def _is_binary(schema: Any) -> bool:
+    return isinstance(schema, dict) and (schema.get("format") in ("binary", "byte", "base64")
+                                         or "contentMediaType" in schema or "contentEncoding" in schema)
 
 
 _ACK = {"type": "object", "description": "Acknowledgement (no content returned).", "properties": {
@@ -223,102 +102,175 @@ def _fallback_name(method: str, path: str) -> str:
 
 
 class _Operation:
-    def __init__(self, spec: _Spec, path: str, method: str, op: dict[str, Any], shared: list[Any]) -> None:
-        self.spec, self.path, self.method, self.op = spec, path, method, op
-        self.at: JsonPath = ("paths", path, method)
-        self.shared = shared
+    def __init__(self, sset: SchemaSet, file: str, path: str, method: str, op: dict[str, Any],
+                 at: JsonPath, shared: list[tuple[str, JsonPath, Any]]) -> None:
+        self.sset, self.docs = sset, sset.docs
+        self.file, self.path, self.method, self.op, self.at, self.shared = file, path, method, op, at, shared
         self.props: dict[str, Any] = {}
         self.required: list[str] = []
+        self.req_refs: set[str] = set()
+        self.resp_refs: set[str] = set()
+        self.where: dict[str, list[str]] = {"path": [], "query": [], "header": [], "body": []}
+        self.wire: dict[str, str] = {}
+        self.body_media: str | None = None
 
-    def _add(self, name: str, schema: dict[str, Any], required: bool) -> None:
+    def fail(self, path: JsonPath, expected: str, file: str | None = None) -> ToolImportError:
+        return ToolImportError(file or self.file, path, expected)
+
+    def _add(self, name: str, schema: dict[str, Any], required: bool, loc: str, wire: str) -> None:
+        key = _prop_name(name)
+        if key in self.props:
+            key = f"{'body' if loc == 'body' else loc}_{key}"
         if not schema.get("description"):
-            text = str(schema.get("title") or name.replace("_", " "))
+            text = str(schema.get("title") or key.replace("_", " "))
             schema = {"description": f"{text[:1].upper()}{text[1:]}.", **schema}
-        self.props[name] = schema
-        if required and name not in self.required:
-            self.required.append(name)
+        self.props[key] = schema
+        self.where[loc].append(key)
+        if key != wire:
+            self.wire[key] = wire
+        if required and key not in self.required:
+            self.required.append(key)
+
+    def _schema(self, raw: Any, mode: str, file: str, at: JsonPath) -> Any:
+        """``raw`` converted, with a top-level ``$ref`` followed so that its properties show."""
+        refs = self.req_refs if mode == "request" else self.resp_refs
+        extra = {k: v for k, v in raw.items() if k != "$ref"} if isinstance(raw, dict) else {}
+        if isinstance(raw, dict) and "$ref" in raw and set(extra) <= {"description", "title"}:
+            target, file, at = self.docs.deref({"$ref": raw["$ref"]}, file, at)
+            out = self.sset.convert(target, mode, file, at, refs)
+            return {**out, **extra} if isinstance(out, dict) else out
+        return self.sset.convert(raw, mode, file, at, refs)
 
     def parameters(self) -> None:
-        merged: dict[tuple[str, str], Any] = {}
-        listed: list[tuple[JsonPath, Any]] = [
-            (("paths", self.path, "parameters", i), p) for i, p in enumerate(self.shared)]
+        listed = list(self.shared)
         op_params = self.op.get("parameters") or []
         if not isinstance(op_params, list):
-            raise self.spec.fail((*self.at, "parameters"), "a list of parameter objects")
-        listed += [((*self.at, "parameters", i), p) for i, p in enumerate(op_params)]
-        for where, raw in listed:
-            param = self.spec.resolve(raw, where)
+            raise self.fail((*self.at, "parameters"), "a list of parameter objects")
+        listed += [(self.file, (*self.at, "parameters", i), p) for i, p in enumerate(op_params)]
+        merged: dict[tuple[str, str], tuple[str, JsonPath, dict[str, Any]]] = {}
+        for file, where, raw in listed:
+            param, pfile, pat = self.docs.deref(raw, file, where)
             if not (isinstance(param, dict) and isinstance(param.get("name"), str) and "in" in param):
-                raise self.spec.fail(where, "a parameter object with 'name' and 'in'")
-            merged[(param["name"], param["in"])] = (where, param)
-        for (name, loc), (where, param) in merged.items():
-            if loc == "cookie" or (loc == "header" and name.lower() in _SKIP_HEADERS):
+                raise self.fail(where, "a parameter object with 'name' and 'in'", file)
+            merged[(param["name"], str(param["in"]))] = (pfile, pat, param)
+        for (name, loc), (pfile, pat, param) in merged.items():
+            if loc not in ("path", "query", "header") or (loc == "header" and name.lower() in _SKIP_HEADERS):
                 continue
             raw_schema = param.get("schema")
             if raw_schema is None:
-                media = _json_media(param.get("content")) or {}
-                raw_schema = media.get("schema", {"type": "string"})
-            schema = to_json_schema(raw_schema, "request")
+                picked = _pick_media(param.get("content"))
+                raw_schema = picked[1].get("schema", {"type": "string"}) if picked else {"type": "string"}
+            schema = self._schema(raw_schema, "request", pfile, (*pat, "schema"))
             if not isinstance(schema, dict):
-                raise self.spec.fail((*where, "schema"), "a schema object")
-            schema = dict(schema)
+                raise self.fail((*pat, "schema"), "a schema object", pfile)
             desc = param.get("description") or schema.get("description")
             if desc:
                 schema = {"description": desc, **{k: v for k, v in schema.items() if k != "description"}}
             if "example" in param and "examples" not in schema:
                 schema["examples"] = [param["example"]]
-            self._add(_prop_name(name), schema, loc == "path" or bool(param.get("required")))
+            self._add(name, schema, loc == "path" or bool(param.get("required")), loc, name)
 
     def request_body(self) -> None:
         if "requestBody" not in self.op:
             return
-        where = (*self.at, "requestBody")
-        body = self.spec.resolve(self.op["requestBody"], where)
+        body, bfile, bat = self.docs.deref(self.op["requestBody"], self.file, (*self.at, "requestBody"))
         if not isinstance(body, dict):
-            raise self.spec.fail(where, "a request body object")
-        media = _json_media(body.get("content"))
-        if not isinstance(media, dict) or "schema" not in media:
-            raise self.spec.fail((*where, "content"), "an application/json media type with a schema")
-        schema = to_json_schema(media["schema"], "request")
+            raise self.fail(bat, "a request body object", bfile)
+        if "content" in body and not isinstance(body["content"], dict):
+            raise self.fail((*bat, "content"), "a mapping of media type to media object", bfile)
+        picked = _pick_media(body.get("content"))
+        if picked is None:
+            return
+        media, content = picked
+        self.body_media = media
         is_required = bool(body.get("required"))
-        if _is_object(schema) and schema.get("properties"):
-            inner = set(schema.get("required", []))
+        base = media.split(";", 1)[0].strip().lower()
+        structured = _is_json(media) or base in _FORMS
+        raw = content.get("schema", {"type": "string", "format": "binary"} if not structured else {})
+        schema = self._schema(raw, "request", bfile, (*bat, "content", media, "schema"))
+        if not isinstance(schema, dict):
+            raise self.fail((*bat, "content", media, "schema"), "a schema object", bfile)
+        if structured and isinstance(schema.get("properties"), dict) and schema["properties"]:
+            inner = set(schema.get("required") or [])
             for name, sub in schema["properties"].items():
-                key = _prop_name(name)
-                key = f"body_{key}" if key in self.props else key
-                self._add(key, sub, is_required and name in inner)
+                sub = sub if isinstance(sub, dict) else {}
+                if base in _FORMS and (_is_binary(sub) or _is_binary(sub.get("items"))):
+                    sub = self._file_param(sub)
+                self._add(name, sub, is_required and name in inner, "body", name)
+        elif not structured or _is_binary(schema):
+            name = "file" if not base.startswith("text/") else "body"
+            desc = str(body.get("description") or schema.get("description") or f"The request body ({media})")
+            self._add(name, self._file_param({**schema, "description": desc}) if name == "file" else
+                      {"type": "string", "description": desc}, is_required, "body", name)
         else:
             desc = body.get("description") or schema.get("description") or "The request body."
-            self._add("body", {"description": desc, **schema}, is_required)
+            self._add("body", {**schema, "description": desc}, is_required, "body", "body")
+
+    @staticmethod
+    def _file_param(schema: dict[str, Any]) -> dict[str, Any]:
+        desc = str(schema.get("description") or "The file to upload").rstrip(".")
+        out: dict[str, Any] = {"type": "string", "description": f"{desc} ({_FILE_NOTE})."}
+        if schema.get("type") == "array" or (isinstance(schema.get("items"), dict)):
+            out = {"type": "array", "items": {"type": "string"}, "description": f"{desc} ({_FILE_NOTE}s)."}
+        return out
 
     def returns(self) -> dict[str, Any]:
         where = (*self.at, "responses")
         responses = self.op.get("responses")
         if not isinstance(responses, dict) or not responses:
-            raise self.spec.fail(where, "a mapping of status code to response object")
+            raise self.fail(where, "a mapping of status code to response object")
         codes = sorted(c for c in responses if re.fullmatch(r"2\d\d", c))
         codes += [c for c in responses if c.upper() == "2XX"]
         codes = codes or [c for c in responses if c == "default"]
         for code in codes:
-            resp = self.spec.resolve(responses[code], (*where, code))
+            resp, rfile, rat = self.docs.deref(responses[code], self.file, (*where, code))
             if not isinstance(resp, dict):
-                raise self.spec.fail((*where, code), "a response object (with 'description' and 'content')")
-            media = _json_media(resp.get("content"))
-            if isinstance(media, dict) and isinstance(media.get("schema"), dict):
-                schema = to_json_schema(media["schema"], "response")
-                if resp.get("description") and "description" not in schema:
-                    schema = {"description": resp["description"], **schema}
-                return schema
+                raise self.fail(rat, "a response object (with 'description' and 'content')", rfile)
             if resp.get("content") and not isinstance(resp.get("content"), dict):
-                raise self.spec.fail((*where, code, "content"), "a mapping of media type to media object")
+                raise self.fail((*rat, "content"), "a mapping of media type to media object", rfile)
+            picked = _pick_media(resp.get("content"))
+            if picked is None:
+                continue
+            media, content = picked
+            raw = content.get("schema")
+            if isinstance(raw, dict) and raw and not _is_binary(raw):
+                schema = self._schema(raw, "response", rfile, (*rat, "content", media, "schema"))
+                if isinstance(schema, dict):
+                    if resp.get("description") and "description" not in schema:
+                        schema = {"description": resp["description"], **schema}
+                    return schema
+            desc = str(resp.get("description") or "The response body").rstrip(".")
+            return {"type": "string", "description": f"{desc} ({media})."}
         return copy.deepcopy(_ACK)
 
-    def tool(self, domain: str | None, title: str) -> ToolSpec:
+    def _fit(self, params: dict[str, Any], returns: dict[str, Any], limit: int,
+             report: ImportReport, item: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        sset = self.sset
+        self.req_refs, self.resp_refs = collect_refs(params), collect_refs(returns)
+        p_defs = sset.closure(self.req_refs, "request")
+        r_defs = sset.closure(self.resp_refs, "response")
+        r_budget = max(limit // 4, limit - len(dumps(params)) - sum(sset.size_of(n, "request") for n in p_defs))
+        r_out, r_cut = prune(returns, self.resp_refs, r_defs, lambda n: sset.refs_of(n, "response"),
+                             lambda n: sset.size_of(n, "response"), r_budget)
+        if r_out is None:
+            r_out, r_cut = dict(_ACK, description="The response (its schema is over the size limit)."), ["*"]
+        p_out, p_cut = prune(params, self.req_refs, p_defs, lambda n: sset.refs_of(n, "request"),
+                             lambda n: sset.size_of(n, "request"), limit - len(dumps(r_out)))
+        if p_out is None:
+            raise self.fail(self.at, f"parameters whose schema fits in {limit} bytes of JSON "
+                            "(raise --max-schema-bytes to import this operation)")
+        for part, cut in (("parameters", p_cut), ("returns", r_cut)):
+            if cut:
+                names = ", ".join(cut[:8]) + (f" and {len(cut) - 8} more" if len(cut) > 8 else "")
+                report.add("pruned", self.file, self.at, f"{part}: cut to fit {limit} bytes ({names})", item)
+        return p_out, r_out
+
+    def tool(self, domain: str | None, title: str, limit: int, report: ImportReport, item: str) -> ToolSpec:
         self.parameters()
         self.request_body()
         returns = self.returns()
         op_id = self.op.get("operationId")
-        has_id = isinstance(op_id, str) and bool(op_id)
+        has_id = isinstance(op_id, str) and bool(op_id.strip())
         name = snake_case(str(op_id)) if has_id else _fallback_name(self.method, self.path)
         summary = str(self.op.get("summary") or "").strip()
         detail = str(self.op.get("description") or "").strip()
@@ -329,50 +281,87 @@ class _Operation:
         params: dict[str, Any] = {"type": "object", "properties": self.props}
         if self.required:
             params["required"] = self.required
-        check_json_schema(self.spec.file, self.at, params, "the operation's parameters")
-        check_json_schema(self.spec.file, (*self.at, "responses"), returns, "the response schema")
+        params, returns = self._fit(params, returns, limit, report, item)
+        check_schema_fast(self.file, self.at, params, "the operation's parameters")
+        check_schema_fast(self.file, (*self.at, "responses"), returns, "the response schema")
         return ToolSpec(
-            name=tool_name(name),
+            name=tool_name(name or self.method),
             description=desc or f"{self.method.upper()} {self.path}",
             parameters=params,
             returns=returns,
             domain=domain or (domain_slug(tags[0]) if tags else domain_slug(title)),
             tags=[*tags, "openapi", f"http:{self.method.upper()} {self.path}"],
+            http=HttpBinding(method=self.method.upper(), path=self.path, path_params=self.where["path"],
+                             query_params=self.where["query"], header_params=self.where["header"],
+                             body_params=self.where["body"], body_media=self.body_media, wire_names=self.wire),
         )
 
 
-def import_openapi(doc: Any, file: str, domain: str | None = None) -> list[ToolSpec]:
-    """Every operation of an OpenAPI 3.x document as a tool."""
+def _no_operations(doc: dict[str, Any]) -> str:
+    hooks = doc.get("webhooks")
+    extra = f"; its {len(hooks)} webhooks are requests the API sends, not operations" if isinstance(
+        hooks, dict) and hooks else ""
+    return f"at least one operation under 'paths' (the document defines none{extra})"
+
+
+def import_openapi(doc: Any, file: str, domain: str | None = None, *, report: ImportReport | None = None,
+                   max_schema_bytes: int = DEFAULT_MAX_SCHEMA_BYTES) -> list[ToolSpec]:
+    """Every operation of an OpenAPI 3.x or Swagger 2.0 document that can be read, as a tool."""
+    report = report if report is not None else ImportReport(file, "openapi")
     if not isinstance(doc, dict):
         raise ToolImportError(file, "", "an OpenAPI document (a mapping with 'openapi' and 'paths')")
+    if is_swagger2(doc):
+        doc = swagger2_to_openapi3(doc)
     version = str(doc.get("openapi", ""))
     if not version.startswith("3."):
-        got = f"swagger {doc['swagger']}" if "swagger" in doc else repr(doc.get("openapi"))
-        raise ToolImportError(file, "openapi", f"an OpenAPI version 3.0 or 3.1 (got {got})")
+        raise ToolImportError(file, "openapi", f"an OpenAPI version 3.0 or 3.1, or swagger 2.0 (got {version!r})")
     paths = doc.get("paths")
+    if paths is None or paths == {}:
+        raise ToolImportError(file, "paths", _no_operations(doc))
     if not isinstance(paths, dict):
         raise ToolImportError(file, "paths", "a mapping of path to path item")
-    spec = _Spec(doc, file)
+    sset = SchemaSet(Documents(doc, file), report)
     info = doc.get("info")
     title = str(info.get("title", "")) if isinstance(info, dict) else ""
     tools: list[ToolSpec] = []
     seen: set[str] = set()
     for path, raw_item in paths.items():
-        item = spec.resolve(raw_item, ("paths", path))
-        if not isinstance(item, dict):
-            raise spec.fail(("paths", path), "a path item object")
-        shared = item.get("parameters") or []
+        try:
+            item, ifile, iat = sset.docs.deref(raw_item, file, ("paths", path))
+            if not isinstance(item, dict):
+                raise ToolImportError(ifile, iat, "a path item object")
+        except ToolImportError as exc:
+            report.seen += 1
+            report.skip(exc, path)
+            continue
+        raw_shared = item.get("parameters") if isinstance(item.get("parameters"), list) else []
+        shared = [(ifile, (*iat, "parameters", i), p) for i, p in enumerate(raw_shared)]
         for method in _METHODS:
-            op = item.get(method)
-            if op is None:
+            if method not in item:
                 continue
-            if not isinstance(op, dict):
-                raise spec.fail(("paths", path, method), "an operation object")
-            tool = _Operation(spec, path, method, op, shared).tool(domain, title)
+            report.seen += 1
+            op, label = item[method], f"{method.upper()} {path}"
+            try:
+                if not isinstance(op, dict):
+                    raise ToolImportError(ifile, (*iat, method), "an operation object")
+                tool = _Operation(sset, ifile, path, method, op, (*iat, method), shared).tool(
+                    domain, title, max_schema_bytes, report, label)
+            except ToolImportError as exc:
+                report.skip(exc, label)
+                continue
+            except (RecursionError, TypeError, ValueError, KeyError, AttributeError) as exc:
+                reason = f"a readable operation ({type(exc).__name__}: {str(exc)[:200]})"
+                report.add("skipped", ifile, (*iat, method), reason, label)
+                continue
             base, i = tool.name, 2
             while tool.name in seen:
                 tool = tool.model_copy(update={"name": f"{base[:60]}_{i}"})
                 i += 1
+            if tool.name != base:
+                report.add("renamed", ifile, (*iat, method), f"name {base!r} taken: renamed {tool.name!r}", label)
             seen.add(tool.name)
             tools.append(tool)
+            report.imported += 1
+    if not report.seen:
+        raise ToolImportError(file, "paths", _no_operations(doc))
     return tools

@@ -11,12 +11,13 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
 __all__ = [
     "STEP_KINDS",
     "CheckResult",
     "Dialogue",
+    "HttpBinding",
     "Message",
     "Plan",
     "PlanStep",
@@ -74,8 +75,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class HttpBinding(_Strict):
+    """Where a tool imported from an HTTP API sends each argument.
+
+    ``path_params``, ``query_params``, ``header_params`` and ``body_params`` list the tool's
+    parameter names by location; ``wire_names`` maps a parameter to its name on the wire where
+    the two differ (e.g. ``x_request_id`` -> ``X-Request-Id``); ``body_media`` is the request
+    body's media type (``application/json``, ``multipart/form-data``...), None without a body.
+    """
+
+    method: str
+    path: str
+    path_params: list[str] = Field(default_factory=list)
+    query_params: list[str] = Field(default_factory=list)
+    header_params: list[str] = Field(default_factory=list)
+    body_params: list[str] = Field(default_factory=list)
+    body_media: str | None = None
+    wire_names: dict[str, str] = Field(default_factory=dict)
+
+
 class ToolSpec(_Strict):
-    """One tool (function): its JSON Schema parameters and, optionally, its return schema."""
+    """One tool (function): its JSON Schema parameters and, optionally, its return schema.
+
+    ``http`` is set on tools imported from an HTTP API (OpenAPI); it is left out of the
+    serialized form when unset, so tools without it keep their exact JSON.
+    """
 
     name: str = Field(pattern=_NAME_PATTERN)
     description: str = ""
@@ -83,6 +107,14 @@ class ToolSpec(_Strict):
     returns: dict[str, Any] | None = None
     domain: str = "general"
     tags: list[str] = Field(default_factory=list)
+    http: HttpBinding | None = None
+
+    @model_serializer(mode="wrap")
+    def _drop_unset_http(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("http", 0) is None:
+            del data["http"]
+        return data
 
     @property
     def required(self) -> list[str]:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from turnloom.cli import app
 from turnloom.schema import ToolSpec
-from turnloom.tools_env.importers import ToolImportError, export_openai, import_tools
+from turnloom.tools_env.importers import ToolImportError, export_openai, import_tools, import_tools_report
 from turnloom.tools_env.pool import load_pool, pool_stats
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "importers"
@@ -67,7 +67,8 @@ def test_openapi_path_params_and_bodies(bookstore: dict[str, ToolSpec]) -> None:
     assert get_book.properties["bookId"]["pattern"] == "^97[89][0-9]{10}$"
     create = bookstore["create_book"]
     assert create.required == ["isbn", "title", "author_id", "price"]
-    assert create.properties["price"]["properties"]["currency"] == {
+    assert create.properties["price"] == {"description": "Price.", "$ref": "#/$defs/Money"}  # a shared definition
+    assert create.parameters["$defs"]["Money"]["properties"]["currency"] == {
         "type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"]}
     assert "internal_sku" in create.properties  # writeOnly: kept in the request ...
     assert "internal_sku" not in get_book.returns["properties"]  # ... dropped from the response
@@ -77,7 +78,8 @@ def test_openapi_path_params_and_bodies(bookstore: dict[str, ToolSpec]) -> None:
     order = bookstore["create_order"]
     assert order.required == ["idempotency_key", "lines", "shipping_address"]
     assert "Authorization" not in order.properties and "authorization" not in order.properties
-    assert order.properties["lines"]["items"]["required"] == ["isbn", "quantity"]
+    assert order.properties["lines"]["items"] == {"$ref": "#/$defs/OrderLine"}
+    assert order.parameters["$defs"]["OrderLine"]["required"] == ["isbn", "quantity"]
     tags = bookstore["set_book_tags"]
     assert tags.required == ["bookId", "body"]
     assert tags.properties["body"]["type"] == "array" and tags.properties["body"]["maxItems"] == 20
@@ -86,17 +88,19 @@ def test_openapi_path_params_and_bodies(bookstore: dict[str, ToolSpec]) -> None:
 def test_openapi_returns_are_resolved(bookstore: dict[str, ToolSpec]) -> None:
     book = bookstore["get_book"].returns
     assert book["required"] == ["isbn", "title", "author_id", "price", "rating"]  # allOf merged
-    assert book["properties"]["author"]["properties"]["born"] == {"type": "string", "format": "date"}
-    category = book["properties"]["categories"]["items"]
-    assert category["properties"]["subcategories"]["items"] == {
-        "type": "object", "description": "Category (recursive; nested levels omitted)"}
+    assert book["properties"]["author"] == {"$ref": "#/$defs/Author"}
+    assert book["$defs"]["Author"]["properties"]["born"] == {"type": ["string", "null"], "format": "date"}
+    assert book["properties"]["categories"]["items"] == {"$ref": "#/$defs/Category"}
+    category = book["$defs"]["Category"]
+    assert category["properties"]["subcategories"]["items"] == {"$ref": "#/$defs/Category"}  # recursion kept
+    assert sorted(book["$defs"]) == ["Author", "Category", "Money"]
     page = bookstore["list_books"].returns
-    assert page["properties"]["items"]["items"]["properties"]["rating"]["maximum"] == 5
+    assert page["$defs"]["Book"]["properties"]["rating"]["maximum"] == 5
     author = bookstore["get_author"].returns
     assert list(author["properties"]) == ["id", "name", "born", "books"]
     cancel = bookstore["post_orders_by_order_id_cancel"]
     assert cancel.returns["required"] == ["order_id", "status"]  # first 2xx is 202
-    assert cancel.returns["properties"]["refund"]["required"] == ["amount", "currency"]
+    assert cancel.returns["$defs"]["Money"]["required"] == ["amount", "currency"]
     assert bookstore["delete_book"].returns["required"] == ["success"]  # 204: acknowledgement
     assert bookstore["list_categories"].returns["type"] == "array"
 
@@ -166,12 +170,14 @@ def test_openapi_errors_name_the_json_path(tmp_path: Path, mutate: object, messa
     assert message in str(info.value)
 
 
-def test_broken_fixture_error() -> None:
+def test_broken_fixture_is_reported() -> None:
     path = FIXTURES / "broken_openapi.yaml"
-    with pytest.raises(ToolImportError) as info:
-        import_tools("openapi", path)
-    assert info.value.path == "paths./orders/{id}.get.responses.200"
-    assert str(info.value).startswith(f"{path}: paths./orders/{{id}}.get.responses.200: expected a response")
+    result = import_tools_report("openapi", path)
+    assert [t.name for t in result.tools] == ["list_orders"]
+    [issue] = result.report.issues
+    assert issue.path == "paths./orders/{id}.get.responses.200" and issue.item == "GET /orders/{id}"
+    assert issue.line().startswith(f"skipped: {path}: paths./orders/{{id}}.get.responses.200 (GET /orders/{{id}}): "
+                                   "expected a response")
 
 
 # -- OpenAI, JSON Schema, MCP -------------------------------------------------------------------
@@ -215,8 +221,10 @@ def test_mcp_plain_result_and_errors(tmp_path: Path) -> None:
     assert [t.name for t in plain] == [t.name for t in import_tools("mcp", FIXTURES / SOURCES["mcp"])]
     bad = envelope["result"]
     del bad["tools"][2]["inputSchema"]
-    with pytest.raises(ToolImportError, match=r"tools\[2\]: expected an MCP tool with 'name' and 'input"):
-        import_tools("mcp", _write(tmp_path / "bad.json", bad))
+    result = import_tools_report("mcp", _write(tmp_path / "bad.json", bad))
+    assert len(result.tools) == 3 and result.report.skipped == 1
+    assert result.report.issues[0].line().endswith("tools[2] (search_issues): expected an MCP tool with 'name' and "
+                                                   "'inputSchema'")
     error = {"jsonrpc": "2.0", "id": 1, "error": {"code": -32601, "message": "Method not found"}}
     with pytest.raises(ToolImportError, match="got a JSON-RPC error"):
         import_tools("mcp", _write(tmp_path / "err.json", error))
@@ -268,8 +276,9 @@ def test_general_errors(tmp_path: Path) -> None:
     broken.write_text('[{"type": "function",\n "function": }]', encoding="utf-8")
     with pytest.raises(ToolImportError, match=r"broken\.json: \(root\): expected valid JSON \(line 2"):
         import_tools("openai", broken)
-    with pytest.raises(ToolImportError, match=r"\[1\]: expected a function tool"):
-        import_tools("openai", _write(tmp_path / "x.json", [{"name": "ok"}, {"type": "code_interpreter"}]))
+    result = import_tools_report("openai", _write(tmp_path / "x.json", [{"name": "ok"}, {"type": "code_interpreter"}]))
+    assert [t.name for t in result.tools] == ["ok"]
+    assert result.report.issues[0].path == "[1]" and "expected a function tool" in result.report.issues[0].reason
     with pytest.raises(ToolImportError, match=r"\[0\]\.parameters\.type: expected 'object'"):
         import_tools("jsonschema", _write(tmp_path / "y.json", [{"name": "f", "parameters": {"type": "xs"}}]))
     with pytest.raises(ToolImportError, match="expected an import kind among"):
@@ -309,9 +318,9 @@ def test_cli_import_domain_and_errors(tmp_path: Path) -> None:
     assert {t.domain for t in load_pool(out)} == {"dining"}
     bad_out = tmp_path / "never.jsonl"
     result = runner.invoke(app, ["pool", "import", "openapi", str(FIXTURES / "broken_openapi.yaml"),
-                                 "-o", str(bad_out)])
+                                 "-o", str(bad_out), "--strict"])
     assert result.exit_code == 2
-    assert "paths./orders/{id}.get.responses.200: expected a response object" in result.output
+    assert "GET /orders/{id}" in result.output and "1 of 2 definitions skipped" in result.output
     assert "Traceback" not in result.output and not bad_out.exists()
     result = runner.invoke(app, ["pool", "import", "soap", "x.wsdl", "-o", str(bad_out)])
     assert result.exit_code == 2 and not bad_out.exists()

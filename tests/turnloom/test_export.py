@@ -317,7 +317,7 @@ def test_cli_export_end_to_end(tmp_path: Path, dialogue_file: Path, pairs_file: 
     result = runner.invoke(app, ["export", str(dialogue_file), "-f", "bfcl", "-o", str(bfcl)])
     assert result.exit_code == 0, result.output
     assert "skipped 1: depends on tool output" in result.output
-    assert len(_read_jsonl(bfcl / "possible_answer" / "BFCL_v3_turnloom_parallel.json")) == 1
+    assert len(_read_jsonl(bfcl / "possible_answer" / "BFCL_v4_turnloom_parallel.json")) == 1
 
 
 def test_cli_user_errors_exit_2_without_traceback(tmp_path: Path, dialogue_file: Path) -> None:

@@ -44,8 +44,8 @@ def _exported(tmp_path: Path, dialogue_file: Path) -> dict[str, tuple[list[dict[
     export_file(dialogue_file, "bfcl", out)
     return {
         cat: (
-            _read_jsonl(out / f"BFCL_v3_turnloom_{cat}.json"),
-            _read_jsonl(out / "possible_answer" / f"BFCL_v3_turnloom_{cat}.json"),
+            _read_jsonl(out / f"BFCL_v4_turnloom_{cat}.json"),
+            _read_jsonl(out / "possible_answer" / f"BFCL_v4_turnloom_{cat}.json"),
         )
         for cat in BFCL_CATEGORIES
     }
@@ -56,8 +56,8 @@ def test_layout_categories_and_skips(tmp_path: Path, dialogue_file: Path, dialog
     summary = export_file(dialogue_file, "bfcl", out)
     names = sorted(str(p.relative_to(out)) for p in out.rglob("*.json"))
     assert names == sorted(
-        [f"BFCL_v3_turnloom_{c}.json" for c in BFCL_CATEGORIES]
-        + [f"possible_answer/BFCL_v3_turnloom_{c}.json" for c in BFCL_CATEGORIES]
+        [f"BFCL_v4_turnloom_{c}.json" for c in BFCL_CATEGORIES]
+        + [f"possible_answer/BFCL_v4_turnloom_{c}.json" for c in BFCL_CATEGORIES]
     )
     exported = _exported(tmp_path, dialogue_file)
     assert {c: len(e) for c, (e, _) in exported.items()} == {"simple": 2, "multiple": 2, "parallel": 1}
@@ -100,7 +100,7 @@ def test_layout_categories_and_skips(tmp_path: Path, dialogue_file: Path, dialog
 def test_all_includes_rejected(tmp_path: Path, dialogue_file: Path) -> None:
     summary = export_file(dialogue_file, "bfcl", tmp_path / "b", only_accepted=False)
     assert "not_accepted" not in summary.skipped
-    assert summary.files[tmp_path / "b" / "BFCL_v3_turnloom_multiple.json"] == 3
+    assert summary.files[tmp_path / "b" / "BFCL_v4_turnloom_multiple.json"] == 3
 
 
 def test_function_dialect_converts_nested_types() -> None:

@@ -61,8 +61,13 @@ _STANDARDIZE = re.compile(r"[ ,./\-_*^]")
 _KEEP_KEYS = ("description", "enum", "default")
 
 
+#: bfcl-eval's ``VERSION_PREFIX`` (``bfcl_eval.constants.category_mapping``): its data files and
+#: the ones its runner reads are named ``<prefix>_<category>.json``
+BFCL_FILE_PREFIX = "BFCL_v4"
+
+
 def bfcl_file_name(category: str) -> str:
-    return f"BFCL_v3_turnloom_{category}.json"
+    return f"{BFCL_FILE_PREFIX}_turnloom_{category}.json"
 
 
 @dataclass
