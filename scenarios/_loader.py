@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from turnloom.scenarios._model import Scenario
 from turnloom.schema import ToolSpec
+from turnloom.tools_env.infer_returns import with_inferred_returns
 
 __all__ = ["ScenarioError", "builtin_names", "load_scenario", "read_scenario_data", "scenario_tools"]
 
@@ -167,7 +168,8 @@ def _semantic_problems(where: str, scenario: Scenario) -> list[str]:
 
 
 def scenario_tools(scenario: Scenario) -> list[ToolSpec]:
-    """All tools the scenario offers (before any per-dialogue sampling), sorted by name."""
+    """All tools the scenario offers (before any per-dialogue sampling), sorted by name; a
+    tool without a return schema gets one inferred from what it does and its siblings."""
     tools: dict[str, ToolSpec] = {t.name: t for t in scenario.tools.inline}
     src = scenario.tools
     if src.pool:
@@ -179,4 +181,4 @@ def scenario_tools(scenario: Scenario) -> list[ToolSpec]:
                 not src.domains and not src.names
             ):
                 tools.setdefault(t.name, t)
-    return [tools[k] for k in sorted(tools)]
+    return with_inferred_returns([tools[k] for k in sorted(tools)])

@@ -16,6 +16,7 @@ _EXPORTS = {
     "ToolProfile": "analysis", "profile_tool": "analysis",
     "Link": "flow", "find_links": "links", "output_fields": "flow",
     "ValueFactory": "values", "generate_value": "values",
+    "infer_returns": "infer_returns", "with_inferred_returns": "infer_returns", "INFERRED_TAG": "infer_returns",
     "PoolError": "pool", "load_pool": "pool", "save_pool": "pool", "builtin_pool": "pool",
     "resolve_pool": "pool", "pool_stats": "pool",
     "ToolImportError": "importers", "import_tools": "importers", "export_openai": "importers",

@@ -16,9 +16,11 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ConfigDict, Field
 
 from turnloom.schema import ToolCall, ToolResult, ToolSpec, canonical_json, derive_seed
-from turnloom.tools_env._records import Memo, RecordOps, strict_json
+from turnloom.tools_env._memo import Memo, strict_json
+from turnloom.tools_env._records import RecordOps
 from turnloom.tools_env.analysis import ToolProfile, profile_tool
-from turnloom.tools_env.values import ValueFactory
+from turnloom.tools_env.infer_returns import with_inferred_returns
+from turnloom.tools_env.values import ValueFactory, ValueGenerationError, schema_cycles
 from turnloom.tools_env.world import World
 
 __all__ = ["BindingError", "EnvSettings", "ToolEnvironment", "inject_key", "load_binding"]
@@ -94,17 +96,31 @@ class ToolEnvironment:
         settings: EnvSettings | None = None,
         bindings: Mapping[str, Callable[..., Any] | str] | None = None,
     ) -> None:
-        self.tools: dict[str, ToolSpec] = {t.name: t for t in tools}
+        # a tool without a return schema answers in a shape inferred from what it does
+        self.tools: dict[str, ToolSpec] = {t.name: t for t in with_inferred_returns(tools)}
         self.settings = settings or EnvSettings()
-        self.profiles: dict[str, ToolProfile] = {t.name: profile_tool(t) for t in tools}
+        self.profiles: dict[str, ToolProfile] = {t.name: profile_tool(t) for t in self.tools.values()}
         self._validators: dict[str, Draft202012Validator] = {}
+        self._schema_errors: dict[str, str | None] = {}
         self._values = ValueFactory(0)
         self._bindings: dict[str, Callable[..., Any]] = {
             name: load_binding(fn) if isinstance(fn, str) else fn for name, fn in (bindings or {}).items()
         }
         created = {p.entity for p in self.profiles.values() if p.kind == "create" and p.entity}
         entities = {p.entity for p in self.profiles.values() if p.entity}
-        self._ops = RecordOps(self._values, self.settings, created, entities)
+        self._ops = RecordOps(self._values, self.settings, created, entities, self._id_schemas())
+
+    def _id_schemas(self) -> dict[str, tuple[str, dict[str, Any], dict[str, Any]]]:
+        """entity -> (name, schema, parameters) of the id parameter that the tools taking a
+        record of it use (so new ids are made to fit it and stored under what they look up)."""
+        out: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {}
+        for name, prof in sorted(self.profiles.items()):
+            if prof.kind in ("read", "update", "delete", "status") and prof.entity and prof.id_param:
+                params = self.tools[name].parameters
+                schema = params.get("properties", {}).get(prof.id_param)
+                if isinstance(schema, dict) and prof.entity not in out:
+                    out[prof.entity] = (prof.id_param, schema, params)
+        return out
 
     # -- worlds -------------------------------------------------------------------
     def new_world(self, seed: int = 0, seed_data: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> World:
@@ -117,6 +133,18 @@ class ToolEnvironment:
         return world
 
     # -- validation ----------------------------------------------------------------
+    def schema_error(self, name: str) -> str | None:
+        """Why the tool ``name`` can never run (a ``$ref`` loop or a required cycle in its schemas), or None."""
+        if name not in self._schema_errors:
+            tool, found = self.tools[name], None
+            for field, schema in (("parameters", tool.parameters), ("returns", tool.returns)):
+                cycles = schema_cycles(schema, fatal_only=True)
+                if cycles:
+                    found = f"tool {name!r} cannot run: its {field} schema {cycles[0]}"
+                    break
+            self._schema_errors[name] = found
+        return self._schema_errors[name]
+
     def validator(self, name: str) -> Draft202012Validator:
         v = self._validators.get(name)
         if v is None:
@@ -140,7 +168,13 @@ class ToolEnvironment:
             found, cached = _ARGUMENT_ERRORS.get(key, params)
             if found:
                 return list(cached)
-        errors = sorted(self.validator(name).iter_errors(arguments), key=lambda e: list(e.absolute_path))
+        broken = self.schema_error(name)
+        if broken is not None:
+            return [broken]
+        try:
+            errors = sorted(self.validator(name).iter_errors(arguments), key=lambda e: list(e.absolute_path))
+        except Exception as exc:  # noqa: BLE001 - any schema the importers accept: a tool error, never a crash
+            return [f"the parameters schema of {name!r} cannot be checked: {type(exc).__name__}: {exc}"]
         out = [_format_error(e) for e in errors]
         if key is not None:
             _ARGUMENT_ERRORS.put(key, params, tuple(out))
@@ -158,6 +192,9 @@ class ToolEnvironment:
             args_json: str | None = strict_json(call.arguments) if isinstance(call.arguments, dict) else None
         except (TypeError, ValueError):
             args_json = None
+        broken = self.schema_error(call.name)
+        if broken is not None:
+            return world, ToolResult(call_id=call.id, name=call.name, error=broken)
         problems = self.argument_errors(call.name, call.arguments, args_json)
         if problems:
             return world, ToolResult(call_id=call.id, name=call.name,
@@ -170,7 +207,11 @@ class ToolEnvironment:
         if call.name in self._bindings:
             return self._call_bound(world, call)
         tool = self.tools[call.name]
-        world, content, error = self._ops.execute(world, tool, self.profiles[call.name], call.arguments)
+        try:
+            world, content, error = self._ops.execute(world, tool, self.profiles[call.name], call.arguments)
+        except (ValueGenerationError, RecursionError) as exc:
+            return world, ToolResult(call_id=call.id, name=call.name,
+                                     error=f"no result fits the returns schema of {call.name!r}: {exc}")
         if error is not None:
             return world, ToolResult(call_id=call.id, name=call.name, error=error)
         return world, ToolResult(call_id=call.id, name=call.name, content=content)

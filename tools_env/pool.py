@@ -24,9 +24,12 @@ from pydantic import ValidationError
 
 from turnloom.files import atomic_write_text
 from turnloom.schema import ToolSpec, canonical_json
+from turnloom.tools_env.infer_returns import INFERRED_TAG
+from turnloom.tools_env.values import schema_cycles
 
 __all__ = [
-    "PROBLEM_KINDS", "READ_VERBS", "VERBS", "PoolError", "PoolProblem", "PoolStats", "atomic_write_text",
+    "PROBLEM_KINDS", "READ_VERBS", "VERBS", "PoolError", "PoolProblem", "PoolSchemaError", "PoolStats",
+    "atomic_write_text",
     "builtin_pool", "group_key", "load_pool", "meta_error", "phrase", "plural", "pool_stats", "pool_to_jsonl",
     "resolve_pool", "save_pool", "schema_problems", "singular", "tool_problems", "type_label", "verb_entity",
     "words",
@@ -74,6 +77,10 @@ class PoolError(ValueError):
     """A pool file that cannot be read; the message names the file, line and field."""
 
 
+class PoolSchemaError(PoolError):
+    """A pool tool whose schema no value can ever fit (a ``$ref`` loop or a required cycle)."""
+
+
 _EXPECTED = {
     "missing": "a value (the field is required)",
     "extra_forbidden": f"no such field (allowed: {', '.join(ToolSpec.model_fields)})",
@@ -95,9 +102,15 @@ def _parse_tool(data: Any, where: str, prefix: str = "") -> ToolSpec:
     if not isinstance(data, dict):
         raise PoolError(f"{where}: {prefix or '(tool)'}: expected a JSON object, got {type(data).__name__}")
     try:
-        return ToolSpec.model_validate(data)
+        tool = ToolSpec.model_validate(data)
     except ValidationError as exc:
         raise PoolError(f"{where}: {_spec_error(exc, prefix)}") from None
+    for part, schema in (("parameters", tool.parameters), ("returns", tool.returns)):
+        cycles = schema_cycles(schema)
+        if cycles:
+            loc = f"{prefix}.{part}" if prefix else part
+            raise PoolSchemaError(f"{where}: {loc}: tool {tool.name!r}: {cycles[0]}")
+    return tool
 
 
 def _parse_array(text: str, name: str) -> list[ToolSpec]:
@@ -332,7 +345,9 @@ class PoolProblem:
 @dataclass
 class PoolStats:
     total: int = 0
+    #: tools with a ``returns`` schema, declared or inferred (tagged ``returns:inferred``)
     with_returns: int = 0
+    inferred_returns: int = 0
     domains: dict[str, int] = field(default_factory=dict)
     param_types: dict[str, int] = field(default_factory=dict)
     verbs: dict[str, int] = field(default_factory=dict)
@@ -359,7 +374,7 @@ def pool_stats(tools: Iterable[ToolSpec]) -> PoolStats:
     names: Counter[str] = Counter()
     verbs: Counter[str] = Counter()
     problems: list[PoolProblem] = []
-    with_returns = 0
+    with_returns = inferred = 0
     for tool in tools:
         domains[tool.domain] += 1
         names[tool.name] += 1
@@ -368,12 +383,14 @@ def pool_stats(tools: Iterable[ToolSpec]) -> PoolStats:
             problems.append(PoolProblem(tool.name, "duplicate_name", "the name is used by several tools"))
         if tool.returns is not None:
             with_returns += 1
+            inferred += INFERRED_TAG in tool.tags
         for sub in tool.properties.values():
             types[type_label(sub)] += 1
         problems.extend(PoolProblem(tool.name, kind, detail) for kind, detail in tool_problems(tool))
     return PoolStats(
         total=len(tools),
         with_returns=with_returns,
+        inferred_returns=inferred,
         domains=_sorted_counts(domains),
         param_types=_sorted_counts(types),
         verbs=_sorted_counts(verbs),

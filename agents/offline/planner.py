@@ -234,8 +234,12 @@ class OfflinePlanner:
                                 bindings={prof.id_param or "id": f"step:{d.step}.{d.tool}.{d.profile.id_field}#0"})
             param = rng.choice(sorted(d.slots))
             value = self._slot(tool, param, values, derive_seed(s, "again"))
-            others = set(d.slots) - {param}
-            value = repair_ranges(dict(d.slots, **{param: value}), fixed=others)[param]
+            # the request continues the conversation: the latest values of this tool's calls
+            latest: dict[str, Any] = {}
+            for e in done:
+                if e.tool == d.tool:
+                    latest.update(e.slots)
+            value = repair_ranges(dict(latest, **{param: value}), fixed=set(latest) - {param})[param]
             done.append(_Done(i, tool.name, prof, dict(d.slots, **{param: value})))
             return PlanStep(index=i, kind="follow_up", intent=f"repeat step {d.step} with another {param}",
                             tools=[tool.name], depends_on=[d.step], slots={param: value})

@@ -44,6 +44,14 @@ def test_create_get_update_list_delete_get(tools: list[ToolSpec]) -> None:
     assert upd.content["seat_preference"] == "aisle"
     w, cancelled = _call(env, w, "cancel_booking", booking_id=bid)
     assert cancelled.content["status"] == "cancelled"
+    w, after = _call(env, w, "get_booking", booking_id=bid)  # a cancelled booking is still there, cancelled
+    assert after.ok and after.content["status"] == "cancelled"
+    assert after.content["seat_preference" if "seat_preference" in after.content else "booking_id"] in ("aisle", bid)
+    delete = ToolSpec(name="delete_booking", description="Delete a booking for good.",
+                      parameters={"type": "object", "properties": {"booking_id": {"type": "string"}},
+                                  "required": ["booking_id"]})
+    env = ToolEnvironment([*tools, delete])
+    w, _ = _call(env, w, "delete_booking", booking_id=bid)
     w, gone = _call(env, w, "get_booking", booking_id=bid)
     assert gone.error is not None and "not found" in gone.error
     for tool in tools:
@@ -167,7 +175,9 @@ def test_env_call_cli_scripts_crud_on_an_imported_openapi_pool(tmp_path: Path) -
     assert "result" in created, created
     assert fetched["result"]["id"] == created["result"]["id"]
     assert "result" in cancelled
-    assert "not found" in after["error"]
+    # POST /orders/{orderId}/cancel changes the order's status; the order is still there
+    assert after["result"]["id"] == created["result"]["id"]
+    assert after["result"]["status"] == cancelled["result"]["status"] == "cancelled"
     assert lines[-1]["calls"] == 4 and len(lines[-1]["digest"]) == 16
     assert json.loads(world.read_text())["tables"]
 

@@ -180,7 +180,7 @@ def test_name_analysis() -> None:
 def test_cli_stats(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["pool", "stats", str(SEED_POOL)])
     assert result.exit_code == 0, result.output
-    assert "16 tools, 16 with returns, 50 parameters, 6 domains" in result.output
+    assert "16 tools, returns: 16 declared, 0 inferred, 0 none; 50 parameters, 6 domains" in result.output
     assert "shopping" in result.output and "no problems found" in result.output
 
     bad = tmp_path / "problems.jsonl"

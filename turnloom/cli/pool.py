@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from enum import Enum
 from pathlib import Path
 
@@ -12,9 +13,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from turnloom.cli._common import fail
+from turnloom.files import atomic_write_json
 from turnloom.schema import ToolSpec
 from turnloom.tools_env.evolve import EvolveResult, evolve_pool
-from turnloom.tools_env.importers import ToolImportError, import_tools
+from turnloom.tools_env.importers import (
+    DEFAULT_MAX_SCHEMA_BYTES,
+    ImportReport,
+    ImportResult,
+    ToolImportError,
+    import_tools_report,
+)
+from turnloom.tools_env.infer_returns import with_inferred_returns
 from turnloom.tools_env.pool import PoolError, PoolStats, pool_stats, resolve_pool, save_pool
 
 console = Console()
@@ -59,30 +68,98 @@ def _counts(title: str, label: str, counts: dict[str, int]) -> Table:
 @pool_app.command("import")
 def import_command(
     kind: ImportKind = typer.Argument(..., help="Format of SRC."),
-    src: Path = typer.Argument(..., help="File to import (JSON, YAML or JSONL)."),
-    output: Path = typer.Option(..., "-o", "--output", help="Pool file to write (JSONL)."),
+    src: Path | None = typer.Argument(None, help="File to import (JSON, YAML or JSONL); for mcp, or --server/--url."),
+    output: Path = typer.Option(..., "-o", "--out", help="Pool file to write (JSONL)."),
     domain: str | None = typer.Option(None, "--domain", help="Domain of every imported tool."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 2 (writing no pool) if any definition is skipped."),
+    report_file: Path | None = typer.Option(None, "--report", help="Write the import report (JSON) to this file."),
+    max_schema_bytes: int = typer.Option(DEFAULT_MAX_SCHEMA_BYTES, "--max-schema-bytes", min=1024,
+                                         help="Largest JSON schema of one tool (OpenAPI); deeper parts are cut."),
+    server: str | None = typer.Option(None, "--server", help='mcp: import from a live stdio server started by this '
+                                      'command line, e.g. "mcp-server-git --repository ."'),
+    url: str | None = typer.Option(None, "--url", help="mcp: import from a live streamable HTTP server at this URL."),
+    timeout: float = typer.Option(30.0, "--timeout", min=0.1, help="mcp --server/--url: seconds to wait for the "
+                                  "server to start and answer."),
 ) -> None:
-    """Import tool definitions (OpenAI tools, JSON Schema docs, OpenAPI, MCP, BFCL) as a pool."""
-    try:
-        tools = import_tools(kind.value, src, domain=domain)
-    except ToolImportError as exc:
-        fail(str(exc))
+    """Import tool definitions (OpenAI tools, JSON Schema docs, OpenAPI, MCP, BFCL) as a pool.
+
+    A definition that cannot be imported is skipped and reported; the rest are imported."""
+    if server is not None or url is not None:
+        result = _import_live(kind, src, server, url, domain, timeout)
+    elif src is None:
+        fail("SRC: expected a file to import (for mcp, or a live server: --server COMMAND or --url URL)")
+    else:
+        try:
+            result = import_tools_report(kind.value, src, domain=domain, max_schema_bytes=max_schema_bytes)
+        except ToolImportError as exc:
+            fail(str(exc))
+    tools, report = result.tools, result.report
+    if report_file is not None:
+        try:
+            atomic_write_json(report_file, report.to_json())
+        except OSError as exc:
+            fail(f"{report_file}: cannot write the report ({exc.strerror or exc})")
+    render_import(report, console)
+    if strict and report.skipped:
+        fail(f"{report.skipped} of {report.seen} definitions skipped (--strict); nothing written to {output}")
     _save(tools, output)
-    table = Table(title=f"{len(tools)} tools from {escape(str(src))}", title_justify="left")
-    for column in ("name", "domain", "parameters", "required", "returns"):
-        table.add_column(column)
-    for tool in tools:
-        table.add_row(escape(tool.name), escape(tool.domain), str(len(tool.properties)),
-                      str(len(tool.required)), "yes" if tool.returns is not None else "-")
-    console.print(table)
+    if len(tools) <= 50:
+        table = Table(title=f"{len(tools)} tools from {escape(report.source)}", title_justify="left")
+        for column in ("name", "domain", "parameters", "required", "returns"):
+            table.add_column(column)
+        for tool in tools:
+            table.add_row(escape(tool.name), escape(tool.domain), str(len(tool.properties)),
+                          str(len(tool.required)), "yes" if tool.returns is not None else "-")
+        console.print(table)
     console.print(f"wrote {len(tools)} tools to {escape(str(output))}")
+
+
+def _import_live(kind: ImportKind, src: Path | None, server: str | None, url: str | None, domain: str | None,
+                 timeout: float) -> ImportResult:
+    """``pool import mcp --server/--url``: the tools of a live MCP server."""
+    if kind is not ImportKind.mcp:
+        fail(f"--server/--url: expected the mcp kind (turnloom pool import mcp --server ...), got {kind.value}")
+    if src is not None or (server is not None and url is not None):
+        fail("expected one source: SRC, --server COMMAND or --url URL")
+    try:
+        from turnloom.tools_env.mcp_client import McpClientError, import_server_tools
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("mcp", "mcp_types"):
+            raise
+        fail(f"--server/--url need the MCP SDK: pip install 'turnloom[mcp]' ({exc})")
+    try:
+        return import_server_tools(server=server, url=url, domain=domain, timeout=timeout, env=dict(os.environ))
+    except (McpClientError, ToolImportError) as exc:
+        fail(str(exc))
+
+
+def render_import(report: ImportReport, con: Console, *, show: int = 20) -> None:
+    """Print an import's summary (seen / imported / skipped / renamed / deduplicated...) and its first issues."""
+    con.print(f"[bold]import {escape(report.kind)}[/] {escape(report.source)}", highlight=False)
+    table = Table(title="Summary", title_justify="left")
+    counts = {k: v for k, v in report.summary().items() if v or k in ("seen", "imported", "skipped")}
+    for key in counts:
+        table.add_column(key, justify="right")
+    table.add_row(*(str(v) for v in counts.values()))
+    con.print(table)
+    issues = sorted(report.issues, key=lambda i: i.kind != "skipped")
+    if not issues:
+        return
+    listing = Table(title=f"First {min(show, len(issues))} of {len(issues)} report lines", title_justify="left")
+    for column in ("kind", "where", "what", "reason"):
+        listing.add_column(column, overflow="fold")
+    for issue in issues[:show]:
+        listing.add_row(issue.kind, escape(f"{issue.file}: {issue.path or '(root)'}"), escape(issue.item),
+                        escape(issue.reason))
+    con.print(listing)
 
 
 def render_stats(stats: PoolStats, con: Console, *, show: int = 20) -> None:
     """Print the summary, domain, parameter-type and problem tables of a pool."""
-    con.print(f"[bold]{stats.total}[/] tools, {stats.with_returns} with returns, "
-              f"{stats.params_total} parameters, {len(stats.domains)} domains")
+    declared = stats.with_returns - stats.inferred_returns
+    con.print(f"[bold]{stats.total}[/] tools, returns: {declared} declared, {stats.inferred_returns} inferred, "
+              f"{stats.total - stats.with_returns} none; {stats.params_total} parameters, "
+              f"{len(stats.domains)} domains")
     con.print(_counts("By domain", "domain", stats.domains))
     con.print(_counts("Parameter types", "type", stats.param_types))
     counts = stats.problem_counts()
@@ -113,6 +190,21 @@ def stats_command(
     render_stats(stats, console, show=show)
 
 
+@pool_app.command("infer-returns")
+def infer_returns_command(
+    pool: str = typer.Argument(..., help="Pool file (JSONL or JSON array), or 'builtin'."),
+    out: Path = typer.Option(..., "-o", "--out", help="Where to write the pool with inferred return schemas."),
+) -> None:
+    """Write the pool with a return schema inferred for every tool that declares none (tagged
+    'returns:inferred'), for review and editing. Declared schemas are kept as they are; the
+    simulation infers the same schemas itself when a pool has none."""
+    tools = _load(pool)
+    inferred = with_inferred_returns(tools)
+    _save(inferred, out)
+    n = sum(1 for a, b in zip(tools, inferred, strict=True) if a is not b)
+    console.print(f"{n} of {len(tools)} tools got an inferred return schema → {escape(str(out))}")
+
+
 def render_evolution(result: EvolveResult, con: Console) -> None:
     con.print(_counts("New APIs by operator", "operator", result.operators))
     if result.rejected:
@@ -124,7 +216,7 @@ def render_evolution(result: EvolveResult, con: Console) -> None:
 def evolve_command(
     pool: str = typer.Argument(..., help="Pool to evolve from (file or 'builtin')."),
     n: int = typer.Option(..., "-n", min=1, help="Number of new APIs."),
-    output: Path = typer.Option(..., "-o", "--output", help="Pool file to write (JSONL)."),
+    output: Path = typer.Option(..., "-o", "--out", help="Pool file to write (JSONL)."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same APIs."),
     include_original: bool = typer.Option(False, "--include-original", help="Write the input tools too."),
     max_generation: int = typer.Option(2, "--max-generation", min=1, help="How often an API may evolve."),
@@ -141,14 +233,19 @@ def evolve_command(
     else:
         import asyncio
 
-        from turnloom.agents.factory import ModelSetupError, text_completer
+        from turnloom.agents import ModelUnavailableError
+        from turnloom.agents.factory import ModelSetupError, check_models, text_completer
         from turnloom.tools_env.evolve import aevolve_pool
 
         try:
             llm = text_completer(model, cache_path=cache)
+            check_models({"--model": model})
         except ModelSetupError as exc:
             fail(str(exc).replace("models.assistant", "--model"))
-        result = asyncio.run(aevolve_pool(tools, n, seed=seed, llm=llm, max_generation=max_generation))
+        try:
+            result = asyncio.run(aevolve_pool(tools, n, seed=seed, llm=llm, max_generation=max_generation))
+        except ModelUnavailableError as exc:
+            fail(f"the model failed: {exc}; nothing written to {output}", code=1)
     _save([*tools, *result.tools] if include_original else result.tools, output)
     render_evolution(result, console)
     if result.exhausted:
