@@ -208,6 +208,9 @@ class OfflinePlanner:
             b = self._slots(second, rng, values, derive_seed(s, "b"))
             if second.name == tool.name and a == b:
                 b = self._slots(second, rng, values, derive_seed(s, "c"))
+                if a == b and others:  # the same call twice says nothing: ask for another tool
+                    second = rng.choice(others)
+                    b = self._slots(second, rng, values, derive_seed(s, "d"))
             done.append(_Done(i, tool.name, profile_tool(tool), a))
             return PlanStep(index=i, kind="parallel", intent=f"ask for {tool.name} and {second.name} at once",
                             tools=[tool.name, second.name], slots={"calls": [a, b]})

@@ -246,3 +246,35 @@ def test_pool_infer_returns_cli_writes_tagged_schemas(tmp_path: Any) -> None:
     assert "returns: 0 declared, 8 inferred, 0 none" in stats.output
     stats = runner.invoke(app, ["pool", "stats", str(pool)])
     assert "returns: 0 declared, 0 inferred, 8 none" in stats.output
+
+
+def test_values_mean_what_their_field_says() -> None:
+    """The plausibility probe (benchmarks/bench_plausibility.py) at 40 seeds: >= 95%."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "benchmarks" / "bench_plausibility.py"
+    spec = importlib.util.spec_from_file_location("bench_plausibility", path)
+    assert spec and spec.loader
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    env = ToolEnvironment([probe.probe_tool()])
+    scores = []
+    for seed in range(40):
+        _, result = env.call(env.new_world(seed=seed), ToolCall(id="c", name="get_profile_sample",
+                                                                 arguments={"sample": seed}))
+        scores += [check(result.content[name]) for name, (_, _, check) in probe.PROBE.items()]
+    assert sum(scores) / len(scores) >= 0.95
+
+
+@pytest.mark.parametrize(("name", "description", "key"), [
+    ("airline", "", "airline"), ("airline_code", "", "iata"), ("term_years", "", "years"),
+    ("market_cap", "", "market_cap"), ("code", "IATA code of the departure airport", "iata"),
+    ("value", "Current temperature in Celsius", "temperature"), ("rate", "Exchange rate applied", "exchange_rate"),
+    ("query", "", "search"), ("booking_id", "", "id"),
+])
+def test_field_semantics_from_names_and_descriptions(name: str, description: str, key: str) -> None:
+    from turnloom.tools_env.values._semantic import field_provider
+
+    found = field_provider(name, description)
+    assert found is not None and found.key == key

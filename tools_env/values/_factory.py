@@ -38,7 +38,6 @@ from turnloom.tools_env.values import _numbers
 from turnloom.tools_env.values._providers import (
     Provider,
     provider_for_format,
-    provider_for_name,
     singular,
     sized_format,
 )
@@ -50,6 +49,7 @@ from turnloom.tools_env.values._schema import (
     unique_key,
     validator_for_root,
 )
+from turnloom.tools_env.values._semantic import field_provider
 
 __all__ = ["ValueFactory", "ValueGenerationError", "generate_value"]
 
@@ -139,7 +139,8 @@ class ValueFactory:
     # -- generation -------------------------------------------------------------------------------------
 
     def _generate(self, schema: Any, name: str, root: Any) -> Any:
-        provider = provider_for_name(name) if name else None
+        described = schema.get("description") if isinstance(schema, dict) else None
+        provider = field_provider(name, described if isinstance(described, str) else "") if name else None
         plan = self._plan(schema, root, provider.natural if provider else None)
         self._depth += 1
         if self._depth > _MAX_DEPTH:
