@@ -49,7 +49,7 @@ from turnloom.tools_env.values._schema import (
     unique_key,
     validator_for_root,
 )
-from turnloom.tools_env.values._semantic import field_provider
+from turnloom.tools_env.values._semantic import provider_for_field
 
 __all__ = ["ValueFactory", "ValueGenerationError", "generate_value"]
 
@@ -59,8 +59,7 @@ _CACHE_LIMIT = 20_000
 _ANY_TYPES = ("string", "string", "string", "integer", "number", "boolean")
 _OPTIONAL_RATE = 0.8
 _PRESET_RATE = 0.15
-#: a spec's own examples say best what a field holds: used for half the values
-_EXAMPLE_RATE = 0.5
+_EXAMPLE_RATE = 0.5  # a spec's own examples say best what a field holds
 _NULL_RATE = 0.1
 _STRING: dict[str, Any] = {"type": "string"}
 _FORMATS = FormatChecker()
@@ -141,8 +140,7 @@ class ValueFactory:
     # -- generation -------------------------------------------------------------------------------------
 
     def _generate(self, schema: Any, name: str, root: Any) -> Any:
-        described = schema.get("description") if isinstance(schema, dict) else None
-        provider = field_provider(name, described if isinstance(described, str) else "") if name else None
+        provider = provider_for_field(name, schema) if name else None
         plan = self._plan(schema, root, provider.natural if provider else None)
         self._depth += 1
         if self._depth > _MAX_DEPTH:

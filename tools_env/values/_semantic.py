@@ -24,7 +24,7 @@ from turnloom.tools_env.values._providers import (
     tokens,
 )
 
-__all__ = ["field_provider", "semantic_provider"]
+__all__ = ["field_provider", "provider_for_field", "semantic_provider"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -144,3 +144,9 @@ def field_provider(name: str, description: str = "") -> Provider | None:
                 if hit is not None and hit.key not in ("sentence", "word", "name", "code", "number"):
                     return hit
     return found
+
+
+def provider_for_field(name: str, schema: Any) -> Provider | None:
+    """:func:`field_provider` for a field named ``name`` with this schema (its description)."""
+    described = schema.get("description") if isinstance(schema, dict) else None
+    return field_provider(name, described if isinstance(described, str) else "")
