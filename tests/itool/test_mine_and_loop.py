@@ -146,3 +146,30 @@ def test_offline_iteration_mines_by_perplexity(travel_file: Path, tmp_path: Path
     assert summary["mine"]["high_nll_steps"] == summary["mcts"]["trees"] > 0  # one tree per mined step
     assert summary["mcts"]["kept"] > 0 and summary["train"]["skipped"] == "no --train-cmd"
     assert summary["before"]["mean_nll"] > 0 and summary["before"]["nll_model"].startswith("openai:scorer@")
+
+
+def test_offline_policy_with_error_modes_finds_deficiencies_and_pairs(travel_file: Path, tmp_path: Path) -> None:
+    """The data generator scores 100% on its own data; with error modes the offline loop has
+    something to find: deficient dialogues (>= 1 per 10) and preference pairs."""
+    out = tmp_path / "o"
+    result = runner.invoke(cli_app(), ["itool", str(travel_file), "--model", "offline:errors=0.4", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    n = len(travel_file.read_text().splitlines())
+    assert summary["before"]["accuracy"] < 1.0
+    deficient = (out / "deficient.jsonl").read_text().splitlines()
+    assert len(deficient) * 10 >= n
+    pairs = [json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()]
+    assert pairs and all(p["chosen"] != p["rejected"] for p in pairs)
+    again = tmp_path / "again"
+    assert runner.invoke(cli_app(), ["itool", str(travel_file), "--model", "offline:errors=0.4",
+                                     "-o", str(again)]).exit_code == 0
+    assert (again / "pairs.jsonl").read_bytes() == (out / "pairs.jsonl").read_bytes()  # seeded
+
+
+@pytest.mark.parametrize("spec", ["offline:errors=2", "offline:errors=0.3,modes=typo", "offline:rate=0.3"])
+def test_bad_error_mode_specs_are_one_line(travel_file: Path, tmp_path: Path, spec: str) -> None:
+    result = runner.invoke(cli_app(), ["eval", str(travel_file), "--model", spec, "-o", str(tmp_path / "e")])
+    assert result.exit_code == 2
+    assert "offline:errors=RATE" in " ".join(result.output.split())
+    assert "Traceback" not in result.output

@@ -17,7 +17,9 @@ from turnloom.cli._common import ExecutorOption, RayAddressOption, WorkersOption
 console = Console()
 err_console = Console(stderr=True)
 
-_MODEL_HELP = "'offline' (the offline assistant) or an OpenAI-compatible model: openai:MODEL@http://HOST:PORT/v1."
+_MODEL_HELP = ("'offline' (the offline assistant), 'offline:errors=0.3' (the same making a weak model's mistakes "
+               "30% of the time; modes=wrong_tool+missing_required+... to choose them) or an OpenAI-compatible "
+               "model: openai:MODEL@http://HOST:PORT/v1.")
 
 
 def register(app: typer.Typer) -> None:
@@ -57,7 +59,7 @@ def _check_models(**specs: str | None) -> None:
     from turnloom.agents.factory import check_models
 
     check_models({f"--{name.replace('_', '-')}": spec for name, spec in specs.items()
-                  if spec and spec != "offline" and not spec.startswith("hf:")})
+                  if spec and spec != "offline" and not spec.startswith(("hf:", "offline:"))})
 
 
 def _data(path: Path) -> list[Any]:

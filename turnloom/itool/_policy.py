@@ -1,7 +1,15 @@
 """Policies: what produces an assistant step from a prefix and the tools.
 
 * ``offline`` -- the offline assistant (:class:`~turnloom.agents.offline.OfflineAssistant`),
-  deterministic; it runs without a model.
+  deterministic; it runs without a model. It is the assistant that made the offline data,
+  so it scores 100% on it;
+* ``offline:errors=RATE[,modes=MODE+MODE...]`` -- the same assistant making the mistakes a
+  weak model makes: with probability RATE per step (seeded by the step) its answer is
+  replaced by one of the structured perturbations of :mod:`turnloom.itool._perturb`
+  (``wrong_tool``, ``missing_required``, ``wrong_value`` -- a hallucinated value --,
+  ``extra_param``, ``swapped_params``, ``premature_answer`` -- a skipped call --,
+  ``spurious_call``), all of them unless ``modes`` names some. A policy that differs from
+  the data generator, so that ``eval``, ``mine`` and ``mcts`` find real deficiencies offline.
 * ``openai:MODEL@URL`` -- any OpenAI-compatible endpoint through the project's LLM
   assistant (:class:`~turnloom.agents.llm.LLMAssistant`, autogen behind it): greedy
   (temperature 0) for :meth:`Policy.act`, and ``samples`` differently seeded clients at
@@ -13,6 +21,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,7 +29,7 @@ from typing import Any, Protocol
 from turnloom.agents._protocol import AgentError, AgentView, ModelUnavailableError
 from turnloom.schema import Message, ToolSpec, derive_seed
 
-__all__ = ["ModelPolicy", "OfflinePolicy", "Policy", "PolicyAnswer", "make_policy"]
+__all__ = ["ModelPolicy", "NoisyOfflinePolicy", "OfflinePolicy", "Policy", "PolicyAnswer", "make_policy"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,50 @@ class OfflinePolicy:
         return None
 
 
+class NoisyOfflinePolicy(OfflinePolicy):
+    """The offline assistant with error modes (see the module docstring)."""
+
+    def __init__(self, rate: float, modes: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.rate = rate
+        self.modes = modes
+        self.spec = f"offline:errors={rate:g}" + (f",modes={'+'.join(modes)}" if modes else "")
+
+    async def act(self, prefix: list[Message], tools: list[ToolSpec], seed: int) -> PolicyAnswer:
+        from turnloom.itool._perturb import perturb_step
+
+        answer = await super().act(prefix, tools, seed)
+        rng = random.Random(derive_seed(seed, "error-mode"))
+        if answer.message is None or rng.random() >= self.rate:
+            return answer
+        options = [msg for name, msg in perturb_step(answer.message, tools, prefix, seed)
+                   if not self.modes or name in self.modes]
+        return PolicyAnswer(rng.choice(options)) if options else answer
+
+
+def _noisy(spec: str) -> NoisyOfflinePolicy:
+    from turnloom.agents.llm._models import ModelSpecError
+    from turnloom.itool._perturb import PERTURBATIONS
+
+    expected = "offline:errors=RATE[,modes=MODE+MODE], RATE from 0 to 1"
+    fields: dict[str, str] = {}
+    for part in spec.partition(":")[2].split(","):
+        key, eq, value = part.partition("=")
+        if not eq or key.strip() not in ("errors", "modes"):
+            raise ModelSpecError(f"policy {spec!r}: expected {expected}")
+        fields[key.strip()] = value.strip()
+    try:
+        rate = float(fields.get("errors", ""))
+    except ValueError:
+        raise ModelSpecError(f"policy {spec!r}: expected {expected}") from None
+    modes = tuple(m for m in fields.get("modes", "").split("+") if m)
+    unknown = [m for m in modes if m not in PERTURBATIONS]
+    if not 0 <= rate <= 1 or unknown:
+        raise ModelSpecError(f"policy {spec!r}: expected {expected}"
+                             + (f"; unknown modes {unknown}, known: {', '.join(PERTURBATIONS)}" if unknown else ""))
+    return NoisyOfflinePolicy(rate, modes)
+
+
 class ModelPolicy:
     def __init__(self, spec: str, *, cache_path: Path | None = None, temperature: float = 1.0, samples: int = 3,
                  seed: int = 0, **settings: Any) -> None:
@@ -117,9 +170,12 @@ class ModelPolicy:
 
 
 def make_policy(spec: str, **kwargs: Any) -> Policy:
-    """``offline`` or a model spec (raises ``ModelSpecError`` for a bad spec)."""
+    """``offline``, ``offline:errors=RATE[,modes=...]`` or a model spec (raises
+    ``ModelSpecError`` for a bad spec)."""
     if spec == "offline":
         return OfflinePolicy()
+    if spec.startswith("offline:"):
+        return _noisy(spec)
     from turnloom.agents.llm._models import ModelSpecError
 
     try:
