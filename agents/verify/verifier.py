@@ -12,6 +12,7 @@ from typing import Any
 
 from turnloom.agents._protocol import AgentOutput, AgentView
 from turnloom.agents.verify._env_rules import ENV_RULES
+from turnloom.agents.verify._meaning_rules import DIALOGUE_MEANING_RULES, REPLY_RULES
 from turnloom.agents.verify._rules import DIALOGUE_RULES, TURN_RULES, RuleContext
 from turnloom.schema import CheckResult, Verdict, canonical_json
 from turnloom.tools_env.env import EnvSettings, ToolEnvironment
@@ -19,7 +20,8 @@ from turnloom.tools_env.world import World
 
 __all__ = ["ALL_RULES", "RuleVerifier", "verify_messages"]
 
-ALL_RULES = {**DIALOGUE_RULES, **ENV_RULES}
+ALL_RULES = {**DIALOGUE_RULES, **ENV_RULES, **DIALOGUE_MEANING_RULES}
+TURN_SCOPE_RULES = {**TURN_RULES, **REPLY_RULES}
 
 
 class RuleVerifier:
@@ -74,7 +76,7 @@ class RuleVerifier:
             max_reply_chars=int(verify.get("max_reply_chars", 2000)),
             extra={"llm_tools": list(ctx_data.get("llm_tools", []))},
         )
-        rules = TURN_RULES if scope == "turn" else ALL_RULES
+        rules = TURN_SCOPE_RULES if scope == "turn" else ALL_RULES
         checks: list[CheckResult] = []
         for name, rule in rules.items():
             if name in disabled:

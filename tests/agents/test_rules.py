@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 
 import pytest
@@ -181,6 +182,22 @@ def repeated(d: Dialogue) -> None:
     ]
 
 
+def silent_reply(d: Dialogue) -> None:
+    d.messages[_summary(d)].content = "Okay, that is taken care of."
+
+
+def json_dump(d: Dialogue) -> None:
+    i = _summary(d)
+    d.messages[i].content = "Here you go: " + json.dumps(d.messages[i - 1].result.content)
+
+
+def all_errors(d: Dialogue) -> None:
+    for m in d.messages:
+        if m.role == "tool" and m.result is not None:
+            m.result = ToolResult(call_id=m.result.call_id, name=m.result.name, error="500 Internal Server Error")
+            m.content = m.result.to_text()
+
+
 CASES: list[tuple[str, Callable[[Dialogue], None]]] = [
     ("api_definition", bad_schema),
     ("tool_exists", unknown_tool),
@@ -202,6 +219,9 @@ CASES: list[tuple[str, Callable[[Dialogue], None]]] = [
     ("tool_response", result_off_schema),
     ("date_order", end_before_start),
     ("repeated_call", repeated),
+    ("reply_reflects_results", silent_reply),
+    ("no_raw_dump", json_dump),
+    ("unplanned_errors", all_errors),
 ]
 
 
