@@ -5,6 +5,7 @@ from turnloom.scenarios._loader import (
     builtin_names,
     load_scenario,
     read_scenario_data,
+    scenario_bindings,
     scenario_tools,
 )
 from turnloom.scenarios._model import (
@@ -31,5 +32,6 @@ __all__ = [
     "builtin_names",
     "load_scenario",
     "read_scenario_data",
+    "scenario_bindings",
     "scenario_tools",
 ]

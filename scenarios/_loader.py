@@ -14,7 +14,8 @@ from turnloom.scenarios._model import Scenario
 from turnloom.schema import ToolSpec
 from turnloom.tools_env.infer_returns import with_inferred_returns
 
-__all__ = ["ScenarioError", "builtin_names", "load_scenario", "read_scenario_data", "scenario_tools"]
+__all__ = ["ScenarioError", "builtin_names", "load_scenario", "read_scenario_data", "scenario_bindings",
+           "scenario_tools"]
 
 
 class ScenarioError(ValueError):
@@ -126,7 +127,8 @@ def load_scenario(ref: str) -> Scenario:
                 msg = "required field is missing"
             problems.append(f"{where}: {_format_loc(err['loc'])}: {msg}")
         raise ScenarioError(problems) from exc
-    problems = _semantic_problems(where, scenario)
+    problems = _backend_problems(where, scenario)
+    problems += _semantic_problems(where, scenario) if not problems else []
     if problems:
         raise ScenarioError(problems)
     return scenario
@@ -156,7 +158,7 @@ def _semantic_problems(where: str, scenario: Scenario) -> list[str]:
     except (ValueError, OSError) as exc:
         problems.append(f"{where}: tools: {exc}")
         return problems
-    if not names:
+    if not names and scenario.tools.mcp is None:
         problems.append(f"{where}: tools: the scenario selects no tools; expected inline tools or a pool selection")
     for i, name in enumerate(scenario.tools.names):
         if name not in names:
@@ -165,6 +167,51 @@ def _semantic_problems(where: str, scenario: Scenario) -> list[str]:
         if name not in names:
             problems.append(f"{where}: world.bindings.{name}: unknown tool {name!r}")
     return problems
+
+
+def _backend_problems(where: str, scenario: Scenario) -> list[str]:
+    """Read ``world.backend.state`` from its file (into the scenario) and check that the class
+    imports and its state loads and can be stored as JSON."""
+    backend = scenario.world.backend
+    if backend is None:
+        return []
+    from turnloom.tools_env.python_backend import BackendError, PythonBackend
+
+    if isinstance(backend.state, str):
+        path = Path(backend.state)
+        if not path.is_absolute() and Path(where).exists():
+            path = Path(where).parent / path
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            return [f"{where}: world.backend.state: cannot read {path} ({exc.strerror or exc})"]
+        except yaml.YAMLError as exc:
+            return [f"{where}: world.backend.state: {path} is not valid JSON or YAML: {exc}"]
+        if not isinstance(data, dict):
+            return [f"{where}: world.backend.state: {path}: expected a mapping, got {type(data).__name__}"]
+        backend.state = data
+    try:
+        cls = PythonBackend(backend.python)
+        cls.encode(cls.fresh(backend.state))
+    except BackendError as exc:
+        return [f"{where}: world.backend.python: {exc}"]
+    return []
+
+
+def scenario_bindings(scenario: Scenario, tools: list[ToolSpec] | None = None) -> dict[str, str]:
+    """Tool name -> binding: ``world.bindings`` plus, with a ``world.backend``, every tool named
+    like a public method of its class (``package.module:Class.method``)."""
+    out: dict[str, str] = {}
+    backend = scenario.world.backend
+    if backend is not None:
+        from turnloom.tools_env.python_backend import load_class, method_ref, public_methods
+
+        methods = set(public_methods(load_class(backend.python)))
+        for tool in tools if tools is not None else scenario_tools(scenario):
+            if tool.name in methods:
+                out[tool.name] = method_ref(backend.python, tool.name)
+    out.update(scenario.world.bindings)
+    return out
 
 
 def scenario_tools(scenario: Scenario) -> list[ToolSpec]:
@@ -181,4 +228,8 @@ def scenario_tools(scenario: Scenario) -> list[ToolSpec]:
                 not src.domains and not src.names
             ):
                 tools.setdefault(t.name, t)
+    if not tools and scenario.world.backend is not None:
+        from turnloom.tools_env.python_backend import class_tools, load_class
+
+        tools = {t.name: t for t in class_tools(load_class(scenario.world.backend.python))}
     return with_inferred_returns([tools[k] for k in sorted(tools)])

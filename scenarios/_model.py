@@ -12,6 +12,8 @@ from turnloom.tools_env.values import schema_cycles
 
 __all__ = [
     "DEFAULT_MIX",
+    "BackendSettings",
+    "McpServer",
     "PlanSettings",
     "SamplingSettings",
     "Scenario",
@@ -44,6 +46,27 @@ class SamplingSettings(_Strict):
     size: int = Field(default=5, ge=1, le=50)
 
 
+class McpServer(_Strict):
+    """A live MCP server whose tools the scenario offers: ``command`` (stdio) or ``url`` (streamable HTTP)."""
+
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    #: environment variables for the server, merged over a safe default environment
+    env: dict[str, str] = Field(default_factory=dict)
+    cwd: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    #: seconds the server may take to start or to answer one call
+    timeout: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpServer:
+        if (self.command is None) == (self.url is None):
+            raise ValueError("expected either command (a stdio server) or url (a streamable HTTP server)")
+        if self.url is not None and (self.args or self.env or self.cwd):
+            raise ValueError("args, env and cwd apply to a command, not to a url")
+        return self
+
+
 class ToolSource(_Strict):
     """Where the scenario's tools come from (any combination)."""
 
@@ -57,6 +80,8 @@ class ToolSource(_Strict):
     names: list[str] = Field(default_factory=list)
     #: sample a subset per dialogue through the graph (otherwise all selected tools are offered)
     sample: SamplingSettings | None = None
+    #: a live MCP server: its tools are listed from it and its calls answered by it (recorded in a cassette)
+    mcp: McpServer | None = None
 
     @field_validator("inline")
     @classmethod
@@ -69,6 +94,16 @@ class ToolSource(_Strict):
         return inline
 
 
+class BackendSettings(_Strict):
+    """A Python class that answers the calls of the tools named like its public methods."""
+
+    #: the class, ``package.module:Class``
+    python: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+    #: its initial state: a mapping (given to ``_load_scenario`` when the class has it, else set as
+    #: attributes), or a JSON/YAML file holding one (relative to the scenario file)
+    state: str | dict[str, Any] | None = None
+
+
 class WorldSettings(_Strict):
     #: initial records per entity type
     seed_data: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
@@ -78,6 +113,8 @@ class WorldSettings(_Strict):
     #: tools answered by the LLM tool simulator (``models.tool``) instead of the schema-driven mock;
     #: ``["*"]`` for all
     llm_tools: list[str] = Field(default_factory=list)
+    #: a Python class whose methods answer the tools of the same names (its state kept in the world)
+    backend: BackendSettings | None = None
 
 
 class UserSettings(_Strict):

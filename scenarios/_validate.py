@@ -272,7 +272,21 @@ def _tool_problems(report: _Report, data: dict[str, Any], parent_ok: bool) -> se
     for t in pool:
         if (t.domain in domains) or (t.name in wanted) or (not domains and not wanted):
             names.add(t.name)
-    if not names and parent_ok:
+    world = data.get("world")
+    backend = world.get("backend") if isinstance(world, dict) else None
+    if not names and isinstance(backend, dict) and isinstance(backend.get("python"), str):
+        from turnloom.tools_env.python_backend import BackendError, PythonBackend
+
+        try:  # the class's public methods are the tools; its state must load and be storable
+            py = PythonBackend(backend["python"])
+            names = set(py.methods)
+            state = backend.get("state")
+            if state is None or isinstance(state, dict):
+                py.encode(py.fresh(state))
+        except BackendError as exc:
+            report.add(("world", "backend", "python"), str(exc))
+            return None
+    if not names and parent_ok and not raw.get("mcp"):  # a live server lists its tools at run time
         report.add(("tools",), "the scenario selects no tools; expected inline tools or a pool selection")
     return names
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,8 +20,12 @@ from turnloom.tools_env._memo import Memo, strict_json
 from turnloom.tools_env._records import RecordOps
 from turnloom.tools_env.analysis import ToolProfile, profile_tool
 from turnloom.tools_env.infer_returns import with_inferred_returns
+from turnloom.tools_env.python_backend import PythonBackend, split_method_ref
 from turnloom.tools_env.values import ValueFactory, ValueGenerationError, schema_cycles
 from turnloom.tools_env.world import World
+
+if TYPE_CHECKING:
+    from turnloom.tools_env.mcp_backend import LiveBackend
 
 __all__ = ["BindingError", "EnvSettings", "ToolEnvironment", "inject_key", "load_binding"]
 
@@ -95,6 +99,7 @@ class ToolEnvironment:
         tools: Sequence[ToolSpec],
         settings: EnvSettings | None = None,
         bindings: Mapping[str, Callable[..., Any] | str] | None = None,
+        live: LiveBackend | None = None,
     ) -> None:
         # a tool without a return schema answers in a shape inferred from what it does
         self.tools: dict[str, ToolSpec] = {t.name: t for t in with_inferred_returns(tools)}
@@ -103,9 +108,20 @@ class ToolEnvironment:
         self._validators: dict[str, Draft202012Validator] = {}
         self._schema_errors: dict[str, str | None] = {}
         self._values = ValueFactory(0)
+        #: tool -> (class backend, method) for bindings ``package.module:Class.method``
+        self._methods: dict[str, tuple[PythonBackend, str]] = {}
+        backends: dict[str, PythonBackend] = {}
+        for name, fn in (bindings or {}).items():
+            split = split_method_ref(fn) if isinstance(fn, str) else None
+            if split is not None:
+                backend = backends.get(split[0]) or backends.setdefault(split[0], PythonBackend(split[0]))
+                self._methods[name] = (backend, split[1])
         self._bindings: dict[str, Callable[..., Any]] = {
-            name: load_binding(fn) if isinstance(fn, str) else fn for name, fn in (bindings or {}).items()
+            name: load_binding(fn) if isinstance(fn, str) else fn
+            for name, fn in (bindings or {}).items() if name not in self._methods
         }
+        #: live tools (an MCP server, or its recorded cassette) answer their own calls
+        self.live = live
         created = {p.entity for p in self.profiles.values() if p.kind == "create" and p.entity}
         entities = {p.entity for p in self.profiles.values() if p.entity}
         self._ops = RecordOps(self._values, self.settings, created, entities, self._id_schemas())
@@ -182,7 +198,8 @@ class ToolEnvironment:
 
     # -- execution -----------------------------------------------------------------
     def call(self, world: World, call: ToolCall) -> tuple[World, ToolResult]:
-        """Execute one call. Never raises for bad input: errors come back as tool results."""
+        """Execute one call. Never raises for bad input: errors come back as tool results (a live
+        tool whose server failed raises :class:`~turnloom.tools_env.mcp_backend.LiveToolError`)."""
         world = world.tick()
         if call.name not in self.tools:
             known = ", ".join(sorted(self.tools))
@@ -204,6 +221,12 @@ class ToolEnvironment:
         world, injected = self._injected_failure(world, call, seed)
         if injected is not None:
             return world, ToolResult(call_id=call.id, name=call.name, error=injected)
+        if self.live is not None and call.name in self.live.names:
+            return self.live.call(world, call)
+        if call.name in self._methods:
+            backend, method = self._methods[call.name]
+            world, content, error = backend.call(world, method, call.arguments)
+            return world, ToolResult(call_id=call.id, name=call.name, content=content, error=error)
         if call.name in self._bindings:
             return self._call_bound(world, call)
         tool = self.tools[call.name]

@@ -23,9 +23,10 @@ from turnloom.graphs.dialogue import (
     recursion_limit,
 )
 from turnloom.graphs.direct import DirectDialogue
-from turnloom.scenarios import Scenario, scenario_tools
+from turnloom.scenarios import Scenario, scenario_bindings, scenario_tools
 from turnloom.schema import CheckResult, Dialogue, ToolSpec, Verdict, derive_seed
 from turnloom.tools_env.env import ToolEnvironment
+from turnloom.tools_env.mcp_backend import LiveBackend
 
 __all__ = ["ENGINES", "Simulator", "dialogue_from_state", "usage_from_state"]
 
@@ -45,6 +46,7 @@ class Simulator:
         models: Mapping[str, Any] | None = None,
         cache_path: Path | None = None,
         engine: str = "direct",
+        live: LiveBackend | None = None,
     ) -> None:
         if engine not in ENGINES:
             raise ValueError(f"engine {engine!r}: expected one of {', '.join(ENGINES)}")
@@ -53,7 +55,17 @@ class Simulator:
         self.engine = engine
         #: role -> model config for LLM-backed agents (from the scenario or the command line)
         self.models: dict[str, Any] = dict(models or {})
-        self.tools = tools if tools is not None else scenario_tools(scenario)
+        mcp = scenario.tools.mcp
+        if live is None and mcp is not None:  # a live server started for this simulator alone
+            live = LiveBackend.start(mcp.model_dump(mode="json"), domain=scenario.name)
+        #: the live tools' backend (their server or a recorded cassette), or None
+        self.live = live
+        if tools is None:
+            tools = scenario_tools(scenario)
+            if live is not None:
+                tools = sorted([*tools, *(t for t in live.tools if t.name not in {x.name for x in tools})],
+                               key=lambda t: t.name)
+        self.tools = tools
         explicit = {**scenario.agents, **(agent_refs or {})}
         refs = {**DEFAULT_AGENTS, **explicit}
         built = dict(agents or {})
@@ -71,6 +83,9 @@ class Simulator:
         self.agent_refs = refs
         self.agents: dict[str, Agent] = built
         self._graphs: OrderedDict[tuple[str, ...], tuple[ToolEnvironment, Any]] = OrderedDict()
+        #: tool -> binding (``world.bindings`` and the methods of ``world.backend``'s class)
+        self.bindings = scenario_bindings(scenario, self.tools)
+        self._backend_state: dict[str, Any] | None = None
         self._tool_graph: Any = None
 
     # -- per tool subset ------------------------------------------------------------------
@@ -83,7 +98,7 @@ class Simulator:
             self._graphs.move_to_end(key)
             return self._graphs[key]
         w = self.scenario.world
-        env = ToolEnvironment(tools, w.env, bindings=w.bindings or None)
+        env = ToolEnvironment(tools, w.env, bindings=self.bindings or None, live=self.live)
         nodes = make_nodes(self.agents, env, max_turns=self.scenario.max_turns,
                            max_regenerations=self.scenario.verify.max_regenerations, llm_tools=w.llm_tools,
                            consistency_samples=self.scenario.verify.consistency_samples)
@@ -120,9 +135,10 @@ class Simulator:
             "goals": list(s.user.goals),
             "env": s.world.env.model_dump(mode="json"),
             "verify": s.verify.model_dump(mode="json"),
-            "bindings": dict(s.world.bindings),
+            "bindings": dict(self.bindings),
             "llm_tools": list(s.world.llm_tools) if "tool" in self.agents else [],
             "system_prompt": s.system_prompt,
+            **({"live": self.live.key} if self.live is not None else {}),
         }
 
     def start(self, index: int, seed: int, *, checkpointer: Any = None,
@@ -132,6 +148,10 @@ class Simulator:
         tools = self.tools_for(index, seed)
         env, graph = self.graph_for(tools, checkpointer, interrupt_before)
         world = env.new_world(seed=derive_seed(dseed, "world"), seed_data=self.scenario.world.seed_data)
+        if self.scenario.world.backend is not None:
+            world = world.with_memo(*self._initial_backend_state())
+        if self.live is not None:
+            self.live.note_dialogue(world.seed, index)
         state = initial_state(
             dialogue_id=f"{self.scenario.name}-{seed}-{index:06d}", scenario=self.scenario.name, index=index,
             seed=dseed, tools=tools, world=world, context=self.context(), system_prompt=self.scenario.system_prompt,
@@ -139,6 +159,20 @@ class Simulator:
         config: dict[str, Any] = {"recursion_limit": recursion_limit(self.scenario.max_turns),
                                   "configurable": {"thread_id": state["dialogue_id"]}}
         return graph, dict(state), config
+
+    def _initial_backend_state(self) -> tuple[str, dict[str, Any]]:
+        """(world memo key, state) of a fresh instance of ``world.backend``'s class, loaded once."""
+        from turnloom.tools_env.python_backend import BackendError, PythonBackend, state_key
+
+        backend = self.scenario.world.backend
+        assert backend is not None
+        if self._backend_state is None:
+            if isinstance(backend.state, str):
+                raise BackendError(f"world.backend.state: {backend.state!r} is a file; load the scenario "
+                                   "with load_scenario to read it")
+            py = PythonBackend(backend.python)
+            self._backend_state = py.encode(py.fresh(backend.state))
+        return state_key(backend.python), self._backend_state
 
     async def simulate(self, index: int, seed: int) -> Dialogue:
         return (await self.simulate_with_usage(index, seed))[0]

@@ -16,6 +16,7 @@ from turnloom.agents.verify._meaning_rules import DIALOGUE_MEANING_RULES, REPLY_
 from turnloom.agents.verify._rules import DIALOGUE_RULES, TURN_RULES, RuleContext
 from turnloom.schema import CheckResult, Verdict, canonical_json
 from turnloom.tools_env.env import EnvSettings, ToolEnvironment
+from turnloom.tools_env.mcp_backend import live_backend
 from turnloom.tools_env.world import World
 
 __all__ = ["ALL_RULES", "RuleVerifier", "verify_messages"]
@@ -36,16 +37,17 @@ class RuleVerifier:
     def _env(self, view: AgentView) -> ToolEnvironment:
         settings = view.context.get("env", {})
         bindings = view.context.get("bindings", {})
+        live = view.context.get("live")
         # a dialogue's turns share their context objects: their ids spare re-serializing them
-        quick = (tuple(t.name for t in view.tools), id(settings), id(bindings))
+        quick = (tuple(t.name for t in view.tools), id(settings), id(bindings), live)
         hit = self._quick.get(quick)
         if hit is not None and hit[0] is settings and hit[1] is bindings:
             return hit[2]
-        key = canonical_json([[t.name for t in view.tools], settings, bindings])
+        key = canonical_json([[t.name for t in view.tools], settings, bindings, live])
         env = self._envs.get(key)
         if env is None:
             env = ToolEnvironment(view.tools, EnvSettings.model_validate(settings),
-                                  bindings=view.context.get("bindings") or None)
+                                  bindings=view.context.get("bindings") or None, live=live_backend(live))
             self._envs[key] = env
             if len(self._envs) > 64:
                 self._envs.popitem(last=False)

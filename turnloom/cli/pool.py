@@ -40,6 +40,7 @@ class ImportKind(str, Enum):
     openapi = "openapi"
     mcp = "mcp"
     bfcl = "bfcl"
+    python = "python"
 
 
 def _load(spec: str) -> list[ToolSpec]:
@@ -68,7 +69,8 @@ def _counts(title: str, label: str, counts: dict[str, int]) -> Table:
 @pool_app.command("import")
 def import_command(
     kind: ImportKind = typer.Argument(..., help="Format of SRC."),
-    src: Path | None = typer.Argument(None, help="File to import (JSON, YAML or JSONL); for mcp, or --server/--url."),
+    src: Path | None = typer.Argument(None, help="File to import (JSON, YAML or JSONL); for mcp, or --server/--url; "
+                                      "for python, a class: package.module:Class."),
     output: Path = typer.Option(..., "-o", "--out", help="Pool file to write (JSONL)."),
     domain: str | None = typer.Option(None, "--domain", help="Domain of every imported tool."),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 (writing no pool) if any definition is skipped."),
@@ -80,11 +82,15 @@ def import_command(
     url: str | None = typer.Option(None, "--url", help="mcp: import from a live streamable HTTP server at this URL."),
     timeout: float = typer.Option(30.0, "--timeout", min=0.1, help="mcp --server/--url: seconds to wait for the "
                                   "server to start and answer."),
+    bfcl_docs: Path | None = typer.Option(None, "--bfcl-docs", help="python: take the tools' definitions from this "
+                                          "BFCL function-doc file where it documents a method."),
 ) -> None:
     """Import tool definitions (OpenAI tools, JSON Schema docs, OpenAPI, MCP, BFCL) as a pool.
 
     A definition that cannot be imported is skipped and reported; the rest are imported."""
-    if server is not None or url is not None:
+    if kind is ImportKind.python:
+        result = _import_python(src, bfcl_docs, domain)
+    elif server is not None or url is not None:
         result = _import_live(kind, src, server, url, domain, timeout)
     elif src is None:
         fail("SRC: expected a file to import (for mcp, or a live server: --server COMMAND or --url URL)")
@@ -112,6 +118,18 @@ def import_command(
                           str(len(tool.required)), "yes" if tool.returns is not None else "-")
         console.print(table)
     console.print(f"wrote {len(tools)} tools to {escape(str(output))}")
+
+
+def _import_python(src: Path | None, bfcl_docs: Path | None, domain: str | None) -> ImportResult:
+    """``pool import python package.module:Class``: the class's public methods."""
+    from turnloom.tools_env._py_import import import_class
+
+    if src is None:
+        fail("SRC: expected a class to import, package.module:Class")
+    try:
+        return import_class(str(src), bfcl_docs=bfcl_docs, domain=domain)
+    except ToolImportError as exc:
+        fail(str(exc))
 
 
 def _import_live(kind: ImportKind, src: Path | None, server: str | None, url: str | None, domain: str | None,

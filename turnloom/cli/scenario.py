@@ -46,7 +46,8 @@ def list_scenarios(
     for ref, source in refs:
         try:
             sc = load_scenario(ref)
-            row = [sc.name, source, str(len(scenario_tools(sc))), escape(" ".join(sc.description.split()))]
+            count = str(len(scenario_tools(sc))) + (" + live MCP" if sc.tools.mcp else "")  # listed at run time
+            row = [sc.name, source, count, escape(" ".join(sc.description.split()))]
         except ScenarioError as exc:
             row = ["?", source, "—", f"[red]invalid: {len(exc.problems)} problem(s); "
                                      f"run turnloom scenario validate {escape(source)}[/]"]
