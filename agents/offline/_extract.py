@@ -15,7 +15,7 @@ from turnloom.agents.offline._phrasing import ORDINALS, param_phrase, words
 from turnloom.schema import ToolSpec, canonical_json
 from turnloom.tools_env.analysis import singular, split_words
 
-__all__ = ["ToolInfo", "extract_args", "find_in_results", "score_tool", "split_clauses", "tool_info"]
+__all__ = ["QUOTED", "ToolInfo", "extract_args", "find_in_results", "score_tool", "split_clauses", "tool_info"]
 
 _STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "by", "with", "and", "or", "from", "at", "its",
          "their", "your", "my", "is", "be", "as", "that", "this", "it", "into", "all", "any", "given", "using",
@@ -27,14 +27,21 @@ _SYNONYMS = {
     "search": {"search", "find", "look", "list", "browse"},
     "book": {"book", "reserve"},
 }
-_CLAUSE_MARKERS = re.compile(r"\s+(?:Also|At the same time|Additionally),\s+")
+_CLAUSE_MARKERS = re.compile(r"\s+(?:Also|At the same time|Additionally|While you're at it|On top of that|Separately"
+                             r"|Oh and|One more thing|And another thing|Besides that),\s+")
+#: the user points into a list of earlier results ("the second one on that list")
+LISTED_REF_TEXT = (r"from (?:those|these|the|your) (?:results|options|matches)|(?:on|in) (?:that|this|the|your) list"
+                   r"|you (?:found|listed|showed me|came up with)")
+LISTED_REF = re.compile(LISTED_REF_TEXT, re.I)
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+QUOTED = _QUOTED
 _LEAD = re.compile(r"^[\s:=\-—]+|^(?:is|are|of|as|should be|to|=)\s+", re.I)
 _TRAIL_WORDS = ("and", "instead", "please")
 _SENTENCE_END = re.compile(r"\.\s+[A-Z]")
 _INTEGER = re.compile(r"-?\d+")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
+_IDENTIFIER = re.compile(r"\w+_\w*")
 _BARE_ANSWER = re.compile(r"^(?:it'?s|it is|sure|ok|okay)[,\s]+", re.I)
 
 
@@ -102,9 +109,12 @@ def _tool_info(keyed: _Keyed) -> ToolInfo:
 @lru_cache(maxsize=8192)
 def _said(text: str) -> tuple[str, frozenset[str]]:
     """A clause lower-cased, and its (singular) words widened by synonyms."""
-    said = {singular(w) for w in words(text)}
+    # snake_case tokens ("no_show", "delivery_fee") are enum values, not words of the request
+    stated = {singular(w) for w in words(_IDENTIFIER.sub(" ", text))}
+    said = set(stated)
     for key, syns in _SYNONYMS.items():
-        if said & syns:
+        # widened from the words said only, so one set does not pull in the next one
+        if stated & syns:
             said.add(key)
             said |= syns
     return text.lower(), frozenset(said)
@@ -282,7 +292,7 @@ def find_in_results(param: str, results: list[Any], text: str) -> Any:
     entity = param[:-3] if param.endswith("_id") else None
     index = _ordinal(text)
     ordered = list(reversed(results))
-    if "from those results" in text.lower():
+    if LISTED_REF.search(text):
         # "the first order from those results": a list of records, not the last single record
         ordered = [c for c in ordered if _has_records(c)] + [c for c in ordered if not _has_records(c)]
     for content in ordered:

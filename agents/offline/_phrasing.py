@@ -92,79 +92,28 @@ def words(text: str) -> list[str]:
     return list(_words(text))
 
 
-USER_TEMPLATES: dict[str, tuple[str, ...]] = {
-    "single": (
-        "Could you {action}? Use {args}.",
-        "I need to {action}: {args}.",
-        "Please {action} with {args}.",
-        "Hi, can you {action} for me? Details: {args}.",
-        "I'd like to {action}, with {args}.",
-        "{Action}, please. I have {args}.",
-    ),
-    "noargs": (
-        "Could you {action}?",
-        "Please {action}.",
-        "I'd like to {action}.",
-    ),
-    "dependent": (
-        "Great. Now {action} for the {ref}{args_tail}.",
-        "Next, please {action} using the {ref}{args_tail}.",
-        "Let's go with the {ref}: {action}{args_tail}.",
-        "OK, {action} for the {ref}{args_tail}.",
-    ),
-    "clarify_answer": (
-        "The {phrase} is {value}.",
-        "Sure, {phrase} {value}.",
-        "Oh right, {phrase} {value}.",
-        "It's {value}.",
-    ),
-    "follow_up_update": (
-        "Actually, for that {entity}, please {action}: the {phrase} should be {value}.",
-        "Wait, one more thing on that {entity}: {action}, with {phrase} {value}.",
-        "One change to the {entity}: {action}. Set the {phrase} to {value}.",
-    ),
-    "follow_up_requery": (
-        "What about the {what} with {phrase} {value} instead?",
-        "Hmm, can you check the {what} again with {phrase} {value} instead?",
-        "And the {what} if I change the {phrase} to {value} instead?",
-    ),
-    "parallel_join": (
-        "{a} Also, {b}",
-        "{a} At the same time, {b}",
-        "{a} Additionally, {b}",
-    ),
-    "error_recovery": (
-        "Please {action} with {args}.",
-        "Could you {action}? Use {args}.",
-    ),
-    "closing": (
-        "Thanks, that's all I needed!",
-        "Perfect, thank you for your help.",
-        "Great, that's everything. Bye!",
-        "Thanks a lot, that covers it.",
-    ),
-}
-
+#: small talk; ``[a|b]`` groups are expanded per dialogue (each keeps its CHITCHAT_REPLIES key)
 CHITCHAT = (
-    "By the way, how are you doing today?",
-    "Quick question: what's a good way to stay focused when working remotely?",
-    "Do you have any tips for staying organized during a busy week?",
-    "Just curious, what kinds of things can you help me with?",
-    "Honestly, I've had a long day. Any advice for unwinding in the evening?",
-    "What's a polite way to decline a meeting invitation?",
+    "[By the way|Oh, before I forget|Random thought|Off topic], how are you [doing|holding up] [today|lately]?",
+    "[Quick question|Side question|Unrelated question]: what's a good way to stay focused when working remotely?",
+    "Do you have any tips for staying organized during a [busy|hectic|packed] [week|month]?",
+    "Just curious, what kinds of things can you help me with[ here|]?",
+    "Honestly, I've had a [long|rough|crazy] day. Any advice for unwinding in the evening?",
+    "What's a [polite|kind|graceful] way to decline a meeting invitation[ from a colleague|]?",
     "Can you explain what an API is in one sentence?",
-    "Is it better to write to-do lists in the morning or the night before?",
+    "Is it better to write to-do lists in the morning or the night before[, in your view|]?",
 )
 
+#: requests no tool can serve, with what they ask for
 IRRELEVANT = (
-    ("Can you paint my living room walls blue?", "paint walls"),
-    ("Please file my income tax return for last year.", "file a tax return"),
-    ("Could you walk my dog this afternoon?", "walk a dog"),
-    ("Can you fix the leaking tap in my kitchen?", "fix a tap"),
-    ("Please compose a symphony in the style of Mozart and perform it live.", "perform music live"),
-    ("Can you water the plants on my balcony?", "water plants"),
-    ("Please repair the scratch on my car door.", "repair a car"),
-    ("Could you cut my hair this evening?", "cut hair"),
+    ("Can you paint my [living room|bedroom|kitchen] walls [blue|green|white]?", "paint walls"),
+    ("[Please|Could you] file my income tax return for last year[, please|]?", "file a tax return"),
+    ("Could you walk my dog this [afternoon|evening|morning]?", "walk a dog"),
+    ("Can you fix the leaking tap in my [kitchen|bathroom]?", "fix a tap"),
+    ("Please compose a symphony in the style of [Mozart|Beethoven|Bach] and perform it live.", "perform music live"),
+    ("Can you water the plants on my [balcony|terrace|windowsill] [while I'm away|tomorrow|]?", "water plants"),
+    ("Please repair the scratch on my car door[ before Monday|].", "repair a car"),
+    ("Could you cut my hair this [evening|weekend]?", "cut hair"),
 )
 
 CHITCHAT_REPLIES = {

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Any
 
 from turnloom.agents._protocol import AgentOutput, AgentView
 from turnloom.agents.offline._extract import (
+    LISTED_REF_TEXT,
     MISSING,
+    QUOTED,
     extract_args,
     find_in_results,
     score_tool,
     split_clauses,
     tool_info,
 )
-from turnloom.agents.offline._phrasing import CHITCHAT_REPLIES, format_value, param_phrase, words
+from turnloom.agents.offline._phrasing import CHITCHAT_REPLIES, param_phrase
+from turnloom.agents.offline._replies import failure, pick_reply, summarize
 from turnloom.schema import Message, ToolCall, ToolSpec, derive_seed
 
 __all__ = ["OfflineAssistant"]
@@ -26,9 +28,11 @@ __all__ = ["OfflineAssistant"]
 _THRESHOLD = 2.2
 _TRANSIENT = re.compile(r"\b(429|500|502|503|504)\b|timeout|rate limit", re.I)
 _REQUEST = re.compile(r"\b(can you|could you|please|i need|i want|i'd like|would you)\b", re.I)
-_CLOSING = re.compile(r"\b(thanks|thank you|bye|that's all|that's everything|that covers it)\b", re.I)
-_REFERENCE = re.compile(r"\bthe (?:first|second|third|fourth|fifth) (?:\w+ )?\w+ from those results"
-                        r"|\bthe (?:\w+ )?\w+ from before\b", re.I)
+_CLOSING = re.compile(r"\b(thanks|thank you|thx|bye|that's all|that's everything|that covers it|cheers|is all)\b",
+                      re.I)
+_REFERENCE = re.compile(r"\bthe (?:first|second|third|fourth|fifth) (?:\w+ )?\w+ (?:" + LISTED_REF_TEXT + ")|"
+                        r"\b(?:the|that) (?:\w+ )?\w+ from before\b|\bthe (?:\w+ )?\w+ you just got me\b"
+                        r"|\bthat same (?:\w+ )?\w+", re.I)
 _FOLLOW = re.compile(r"\b(instead|what about|check again)\b", re.I)
 
 
@@ -68,11 +72,10 @@ class OfflineAssistant:
         rng = random.Random(seed)  # one per act, made only where a choice is drawn
         parts = []
         for r in results:
-            words_ = param_phrase(r.name)
             if r.error is not None:
-                parts.append(f"I couldn't complete the {words_} request: {r.error}.")
+                parts.append(failure(r.name, r.error, rng))
             else:
-                parts.append(_summarize(r.name, r.content, rng))
+                parts.append(summarize(tools.get(r.name), calls.get(r.call_id), r.content, rng))
         return Message(role="assistant", content=" ".join(parts))
 
     # -- after a user message ---------------------------------------------------------
@@ -117,11 +120,13 @@ class OfflineAssistant:
             calls.append(ToolCall(id=_call_id(seed, len(calls)), name=tool.name, arguments=args))
         if calls:
             return Message(role="assistant", content="", tool_calls=calls)
-        return Message(role="assistant", content=self._no_tool_reply(text, tools))
+        return Message(role="assistant", content=self._no_tool_reply(text, tools, seed))
 
     def _choose(self, clause: str, tools: dict[str, ToolSpec]) -> ToolSpec | None:
         # "the first flight from those results" names what to use, not what to do
         clause = _REFERENCE.sub(" ", clause)
+        # quoted values ("Please show the logs") are what to send, not what to do
+        clause = QUOTED.sub(" ", clause) if '"' in clause else clause
         scored = sorted(((score_tool(clause, t), t.name) for t in tools.values()), reverse=True)
         if not scored or scored[0][0] < self.threshold:
             return None
@@ -144,17 +149,17 @@ class OfflineAssistant:
                         best = (key[0], key[1], cand)
         return best[2] if best is not None else None
 
-    def _no_tool_reply(self, text: str, tools: dict[str, ToolSpec]) -> str:
+    def _no_tool_reply(self, text: str, tools: dict[str, ToolSpec], seed: int) -> str:
         lowered = text.lower()
-        capabilities = _capabilities(tools)
+        rng = random.Random(seed)
+        capabilities = _capabilities(tools, rng)
         if _CLOSING.search(text):
-            return "You're welcome! Let me know if there's anything else I can do."
+            return pick_reply("closing", rng)
         for key, reply in CHITCHAT_REPLIES.items():
             if key in lowered:
-                return reply.format(capabilities=capabilities)
+                return pick_reply("chitchat_prefix", rng) + reply.format(capabilities=capabilities)
         if _REQUEST.search(text):
-            return ("I'm sorry, but I can't help with that: none of my tools can do it. "
-                    f"I can {capabilities}.")
+            return pick_reply("decline", rng, capabilities=capabilities)
         return "Happy to chat! Let me know whenever you need help with a task."
 
 
@@ -190,35 +195,9 @@ def _call_id(seed: int, k: int) -> str:
     return f"call_{derive_seed(seed, 'call', k) % 16**10:010x}"
 
 
-def _capabilities(tools: dict[str, ToolSpec]) -> str:
-    names = [param_phrase(n) for n in sorted(tools)][:6]
+def _capabilities(tools: dict[str, ToolSpec], rng: random.Random | None = None) -> str:
+    names = [param_phrase(n) for n in sorted(tools)]
+    names = sorted(rng.sample(names, min(3, len(names)))) if rng is not None else names[:6]
     if not names:
         return "chat with you"
     return "help you " + (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0])
-
-
-def _scalars(obj: dict[str, Any], limit: int = 5) -> list[str]:
-    out = []
-    for k, v in obj.items():
-        if isinstance(v, (str, int, float, bool)):
-            out.append(f"{param_phrase(k)} {format_value(v)}")
-        if len(out) >= limit:
-            break
-    return out
-
-
-def _summarize(name: str, content: Any, rng: random.Random) -> str:
-    opener = rng.choice(("Here you go.", "Done.", "All set.", "Here's what I found."))
-    if not isinstance(content, dict):
-        return f"{opener} The result is {format_value(content)}."
-    for key, value in content.items():
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            lines = [f"{i + 1}) " + ", ".join(_scalars(item, 4)) for i, item in enumerate(value[:5])]
-            noun = " ".join(words(key)) or "results"
-            return f"{opener} I found {len(value)} {noun}: " + "; ".join(lines) + "."
-        if isinstance(value, list) and not value:
-            return f"{opener} I found no {' '.join(words(key))} matching that."
-    fields = _scalars(content)
-    if not fields:
-        return f"{opener} The {param_phrase(name)} request succeeded."
-    return f"{opener} " + "; ".join(fields) + "."

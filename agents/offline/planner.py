@@ -14,6 +14,7 @@ from typing import Any
 
 from turnloom.agents._protocol import AgentOutput, AgentView
 from turnloom.agents.offline._phrasing import CHITCHAT, IRRELEVANT, words
+from turnloom.agents.offline._templates import expand
 from turnloom.schema import Plan, PlanStep, ToolSpec, derive_seed
 from turnloom.tools_env.analysis import ToolProfile, profile_tool, split_words
 from turnloom.tools_env.flow import Link
@@ -250,10 +251,10 @@ class OfflinePlanner:
             choices = [(q, what) for q, what in IRRELEVANT if not (set(words(q)) & vocab - _STOP)]
             q, what = rng.choice(choices or list(IRRELEVANT))
             return PlanStep(index=i, kind="irrelevant", intent=f"ask for something no tool can do: {what}",
-                            slots={"text": q})
+                            slots={"text": expand(q, random.Random(f"{seed}:{i}"))})
         choices = [q for q in CHITCHAT if not (set(words(q)) & vocab - _STOP)]
         return PlanStep(index=i, kind="chitchat", intent="small talk, no tool needed",
-                        slots={"text": rng.choice(choices or list(CHITCHAT))})
+                        slots={"text": expand(rng.choice(choices or list(CHITCHAT)), random.Random(f"{seed}:{i}"))})
 
 
 _STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "my", "me", "you", "can", "could", "please", "is",

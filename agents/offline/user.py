@@ -1,25 +1,25 @@
-"""Offline user: phrases each plan step from templates with concrete values, answers
-the assistant's questions, and moves on once a step is done (ToolFlow's user)."""
+"""Offline user: phrases each plan step from its intent (the tool's action and entity,
+the values that matter) with templates kept as data, in a style drawn from the
+persona; answers the assistant's questions, and moves on once a step is done
+(ToolFlow's user)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 from typing import Any
 
 from turnloom.agents._protocol import AgentOutput, AgentView
-from turnloom.agents.offline._phrasing import (
-    ORDINALS,
-    USER_TEMPLATES,
-    action_phrase,
-    format_value,
-    param_phrase,
-    render_args,
-)
+from turnloom.agents.offline._phrasing import ORDINALS, format_value, join_phrases, param_phrase
+from turnloom.agents.offline._templates import action_words, expand, pick, pick_style, typo, user_data
 from turnloom.schema import Message, Plan, PlanStep, ToolSpec
-from turnloom.tools_env.analysis import singular
+from turnloom.tools_env.analysis import singular, split_words
 
 __all__ = ["OfflineUser"]
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _cap(text: str) -> str:
@@ -76,6 +76,7 @@ class OfflineUser:
                 known.update(call)
         else:
             known = dict(step.slots)
+        style = _style(view.plan)
         for name in step.tools:
             tool = tools.get(name)
             if tool is None:
@@ -84,55 +85,116 @@ class OfflineUser:
                 phrase = param_phrase(param)
                 if param in known and re.search(rf"\b{re.escape(phrase)}\b", asked):
                     phrases = tuple(param_phrase(p) for p in tool.properties)
-                    template = rng.choice(USER_TEMPLATES["clarify_answer"])
+                    template = pick(user_data()["clarify_answer"], style, rng)
                     if "{phrase}" not in template and param not in step.withhold:
                         template = "The {phrase} is {value}."
                     return template.format(phrase=phrase, value=format_value(known[param], phrases))
         return None
 
     def opening(self, step: PlanStep, plan: Plan, tools: dict[str, ToolSpec], rng: random.Random) -> str:
+        data, style = user_data(), _style(plan)
         kind = step.kind
         if kind in ("chitchat", "irrelevant"):
             return str(step.slots.get("text", "By the way, how are you?"))
-        if kind == "closing":
-            return rng.choice(USER_TEMPLATES["closing"])
         tool = tools.get(step.tools[0]) if step.tools else None
-        if tool is None:
-            return rng.choice(USER_TEMPLATES["closing"])
+        if kind == "closing" or tool is None:
+            return _finish(pick(data["closing"], style, rng), style)
         if kind == "parallel":
             calls = step.slots.get("calls", [{}, {}])
             second = tools.get(step.tools[-1], tool)
-            a = self._request(tool, calls[0], rng)
-            b = self._request(second, calls[1] if len(calls) > 1 else {}, rng)
+            a = self._request(tool, calls[0], style, rng, greet=True)
+            b = self._request(second, calls[1] if len(calls) > 1 else {}, style, rng)
             b = b if b.startswith(("I ", "I'")) else b[:1].lower() + b[1:]
-            return rng.choice(USER_TEMPLATES["parallel_join"]).format(a=a, b=b)
+            return expand(str(rng.choice(data["parallel_join"])), rng).format(a=a, b=b)
         if kind == "dependent":
             param, binding = next(iter(step.bindings.items()))
             field = binding.split(".", 2)[2].split("#")[0] if binding.count(".") >= 2 else param
             ordinal = int(binding.rsplit("#", 1)[1]) if "#" in binding else 0
             entity, listed = _entity_of(field)
-            ref = f"{ORDINALS[ordinal]} {entity} from those results" if listed else f"{entity} from before"
-            args = render_args(tool, step.slots)
-            tail = f", with {args}" if args else ""
-            template = rng.choice(USER_TEMPLATES["dependent"])
-            return _cap(template.format(action=action_phrase(tool, rng.randrange(2)), ref=ref, args_tail=tail))
+            refs = data["ref_listed"] if listed else data["ref_single"]
+            ref = expand(str(rng.choice(refs)), rng).format(ordinal=ORDINALS[ordinal], entity=entity)
+            args = self._args(tool, step.slots, rng)
+            tail = f", {rng.choice(('with', 'using', 'and'))} {args}" if args else ""
+            frame = _frame(data["dependent"], style, rng)
+            return _finish(frame.format(action=action_words(tool, rng), ref=ref, args_tail=tail), style)
         if kind == "follow_up":
             (param, value), = step.slots.items() if len(step.slots) == 1 else list(step.slots.items())[:1]
             phrases = tuple(param_phrase(p) for p in tool.properties)
             if step.bindings:
                 entity = next(iter(step.bindings)).removesuffix("_id").replace("_", " ")
-                template = rng.choice(USER_TEMPLATES["follow_up_update"])
-                return template.format(phrase=param_phrase(param), value=format_value(value, phrases),
-                                       entity=entity, action=action_phrase(tool, rng.randrange(2)))
-            template = rng.choice(USER_TEMPLATES["follow_up_requery"])
-            what = " ".join(tool.name.split("_")[1:]).replace("_", " ") or tool.name
-            return template.format(phrase=param_phrase(param), value=format_value(value, phrases), what=what)
+                frame = _frame(data["follow_up_update"], style, rng)
+                return _finish(frame.format(phrase=param_phrase(param), value=format_value(value, phrases),
+                                            entity=entity, action=action_words(tool, rng)), style)
+            frame = _frame(data["follow_up_requery"], style, rng)
+            what = _what(tool)
+            return _finish(frame.format(phrase=param_phrase(param), value=format_value(value, phrases), what=what),
+                           style)
         slots = {k: v for k, v in step.slots.items() if k not in step.withhold}
-        return self._request(tool, slots, rng, templates="error_recovery" if kind == "error_recovery" else "single")
+        return self._request(tool, slots, style, rng, greet=True)
 
-    def _request(self, tool: ToolSpec, slots: dict[str, Any], rng: random.Random, templates: str = "single") -> str:
-        action = action_phrase(tool, rng.randrange(3))
+    def _request(self, tool: ToolSpec, slots: dict[str, Any], style: str, rng: random.Random,
+                 greet: bool = False) -> str:
+        data = user_data()
+        action = action_words(tool, rng)
+        opener = _frame(data["greet"], style, rng) if greet else ""
         if not slots:
-            return rng.choice(USER_TEMPLATES["noargs"]).format(action=action)
-        template = rng.choice(USER_TEMPLATES[templates])
-        return template.format(action=action, Action=_cap(action), args=render_args(tool, slots))
+            return _finish(opener + _frame(data["noargs"], style, rng).format(action=action), style)
+        frame = _frame(data["request"], style, rng)
+        if style not in ("brief", "typos"):
+            frame = frame.replace(". {args}", ". {Args}").replace("? {args}", "? {Args}")
+        args = self._args(tool, slots, rng)
+        text = opener + frame.format(action=action, args=args, Args=_cap(args))
+        text = _finish(text, style)
+        weekday = _weekday(slots)
+        if weekday is not None and rng.random() < 0.5:
+            said = expand(str(rng.choice(data["weekday"])), rng).format(weekday=weekday)
+            text += ("" if text.endswith((".", "?", "!")) else ".") + " " + said
+        return text
+
+    @staticmethod
+    def _args(tool: ToolSpec, slots: dict[str, Any], rng: random.Random) -> str:
+        """``<parameter phrase> <value>`` pairs in varied forms and order."""
+        phrases = tuple(param_phrase(p) for p in tool.properties)
+        items = list(slots.items())
+        rng.shuffle(items)
+        parts = [rng.choice(("{p} {v}", "{p} {v}", "{p}: {v}", "{p} is {v}")).format(
+            p=param_phrase(k), v=format_value(v, phrases)) for k, v in items]
+        if len(parts) > 2 and rng.random() < 0.4:
+            return "; ".join(parts)
+        return join_phrases(parts)
+
+
+def _what(tool: ToolSpec) -> str:
+    """What a re-run of a search is called: "hotel search", "current weather"."""
+    words = split_words(tool.name)
+    rest = " ".join(words[1:]) or tool.name
+    if words and words[0] in ("search", "list", "find"):
+        return f"{' '.join(singular(w) for w in words[1:])} {words[0]}".strip()
+    return rest
+
+
+def _style(plan: Plan | None) -> str:
+    if plan is None:
+        return "brief"
+    key = "|".join(f"{s.kind}:{','.join(s.tools)}" for s in plan.steps) + plan.goal
+    return pick_style(plan.persona, key)
+
+
+def _frame(options: Any, style: str, rng: random.Random) -> str:
+    frame = pick(options, style, rng)
+    return typo(frame, rng) if style == "typos" else frame
+
+
+def _finish(text: str, style: str) -> str:
+    text = text.strip()
+    return text if style in ("brief", "typos") else _cap(text)
+
+
+def _weekday(slots: dict[str, Any]) -> str | None:
+    for value in slots.values():
+        if isinstance(value, str) and _ISO_DATE.match(value):
+            try:
+                return _WEEKDAYS[dt.date.fromisoformat(value).weekday()]
+            except ValueError:
+                return None
+    return None

@@ -60,7 +60,7 @@ def report(
     console.print(_kv_table("Step kinds", rep["step_kinds"]))
     tools = rep["tools"]
     console.print(_kv_table("Tools", {k: v for k, v in tools.items() if k not in ("calls_per_tool",)}))
-    console.print(_kv_table("Diversity of user turns", rep["diversity"]))
+    console.print(_kv_table("Diversity of user and assistant turns", rep["diversity"]))
     console.print(_kv_table("Coherence of consecutive turns", rep["coherence"]))
     if rep["relevance"]:
         console.print(_kv_table("Graph relevance of tool sets", rep["relevance"]))

@@ -61,7 +61,7 @@ def report_html(report: dict[str, Any]) -> str:
         ("Tools", _table({k: v for k, v in tools.items() if k not in ("calls_per_tool", "top_combinations")})
          + _svg_bar("Calls per tool", tools["calls_per_tool"], horizontal=True)
          + _table(tools["top_combinations"])),
-        ("Diversity (user turns)", _table(div)),
+        ("Diversity (user and assistant turns)", _table(div)),
         ("Coherence (consecutive turns)", _table(report["coherence"])),
         ("Graph relevance of tool sets", _table(report["relevance"] or {"n/a": "fewer than two tools"})),
     ]

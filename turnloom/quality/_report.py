@@ -17,6 +17,7 @@ from turnloom.quality._metrics import (
     lexical_coherence,
     word_entropy,
 )
+from turnloom.quality._replies import quoting_share
 from turnloom.schema import Dialogue
 
 __all__ = ["build_report"]
@@ -63,6 +64,10 @@ def build_report(run_dir: Path, *, embeddings: bool = False) -> dict[str, Any]:
     offered = sorted({t.name for d in accepted + rejected for t in d.tools})
     combos: Counter[str] = Counter(" + ".join(sorted({c.name for c in d.calls})) for d in accepted if d.calls)
     user_turns = [m.content or "" for d in accepted for m in d.messages if m.role == "user"]
+    replies = [m.content for d in accepted for m in d.messages if m.role == "assistant" and m.content]
+    reporting, quoting = quoting_share(accepted)
+    used_sets = [sorted({c.name for c in d.calls}) for d in accepted]
+    pairs_used = {(a, b) for names in used_sets for i, a in enumerate(names) for b in names[i + 1:]}
     pairs = [p for d in accepted for p in coherence_pairs(d)]
     report: dict[str, Any] = {
         "run": {"dir": str(run_dir), "scenario": manifest.get("scenario"), "seed": manifest.get("seed"),
@@ -83,6 +88,9 @@ def build_report(run_dir: Path, *, embeddings: bool = False) -> dict[str, Any]:
             "never_used": [t for t in offered if t not in tool_use],
             "calls_per_tool": dict(tool_use.most_common()),
             "distinct_combinations": len(combos),
+            "pairs_used_together": len(pairs_used),
+            "pair_coverage": round(len(pairs_used) / (len(offered) * (len(offered) - 1) / 2), 4)
+            if len(offered) > 1 else 0.0,
             "top_combinations": dict(combos.most_common(10)),
         },
         "diversity": {
@@ -91,6 +99,12 @@ def build_report(run_dir: Path, *, embeddings: bool = False) -> dict[str, Any]:
             "distinct_2": round(distinct_n(user_turns, 2), 4),
             "distinct_3": round(distinct_n(user_turns, 3), 4),
             "word_entropy_bits": round(word_entropy(user_turns), 4),
+            "assistant_replies": len(replies),
+            "assistant_distinct_1": round(distinct_n(replies, 1), 4),
+            "assistant_distinct_2": round(distinct_n(replies, 2), 4),
+            "assistant_distinct_3": round(distinct_n(replies, 3), 4),
+            "replies_reporting_results": reporting,
+            "share_quoting_result_values": quoting,
         },
         "coherence": {"pairs": len(pairs), "lexical": round(lexical_coherence(pairs), 4)},
         "relevance": _relevance(accepted) if accepted else {},

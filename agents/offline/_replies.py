@@ -1,0 +1,168 @@
+"""How the offline assistant reports tool results: the few fields that matter, in one
+of several styles, with actions confirmed by their key values (never a raw dump)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from turnloom.agents.offline._phrasing import format_value, join_phrases, param_phrase, words
+from turnloom.agents.offline._templates import assistant_data, expand
+from turnloom.schema import ToolCall, ToolSpec
+from turnloom.tools_env.analysis import profile_tool, singular
+
+__all__ = ["summarize", "failure", "pick_reply"]
+
+_LABELS = ("name", "title", "subject", "airline", "symbol", "full_name", "display_name", "label")
+_KEY_WORDS = ("price", "fare", "rating", "amount", "total", "fee", "rate", "temperature", "status", "date", "time",
+              "minutes", "eta", "score", "value", "result", "quantity", "level", "condition", "index", "aqi")
+_MAX_WORDS = 5
+
+
+def pick_reply(key: str, rng: random.Random, **values: Any) -> str:
+    text = expand(str(rng.choice(assistant_data()[key])), rng)
+    return text.format(**values)
+
+
+def _said(value: Any) -> str | None:
+    """A value as a reply writes it, or None when it says nothing (long filler text, nested data)."""
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+        return None
+    text = format_value(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str) and (len(value.split()) > _MAX_WORDS or not value.strip()):
+        return None
+    return text
+
+
+def _label(record: dict[str, Any]) -> tuple[str, str] | None:
+    for key in record:
+        leaf = key.lower()
+        if (leaf in _LABELS or leaf.endswith("_name")) and _said(record[key]) is not None:
+            return key, str(_said(record[key]))
+    for key in record:
+        if (key == "id" or key.endswith("_id")) and _said(record[key]) is not None:
+            return key, str(_said(record[key]))
+    return None
+
+
+def _unit(key: str, record: dict[str, Any]) -> str:
+    currency = record.get("currency")
+    if isinstance(currency, str) and any(w in key for w in ("price", "fare", "amount", "total", "fee", "cost")):
+        return f" {currency}"
+    return ""
+
+
+def _facts(record: dict[str, Any], rng: random.Random, limit: int, skip: set[str]) -> list[str]:
+    """Up to ``limit`` key fields as "the <field> is <value>" style phrases."""
+    keyed = [k for k in record if k not in skip and any(w in k.lower() for w in _KEY_WORDS)]
+    rng.shuffle(keyed)
+    if keyed and rng.random() < 0.4:
+        keyed = keyed[1:] + keyed[:1]
+    rest = [k for k in record if k not in skip and k not in keyed and not k.endswith("_id") and k != "id"]
+    out = []
+    for key in keyed + rest:
+        said = _said(record[key])
+        if said is None or key == "currency":
+            continue
+        phrase = param_phrase(key)
+        form = rng.choice(("{p} {v}", "{p}: {v}", "the {p} is {v}", "{p} {v}", "{p} of {v}", "{v} {p}"))
+        out.append(form.format(p=phrase, v=said + _unit(key, record)))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _item(record: dict[str, Any], rng: random.Random) -> str:
+    label = _label(record)
+    skip = {label[0]} if label else set()
+    facts = _facts(record, rng, rng.choice((1, 1, 2)), skip | {k for k in record if k.endswith("_id") or k == "id"})
+    head = label[1] if label else ""
+    if facts:
+        form = rng.choice(("{h} ({f})", "{h} ({f})", "{h}, with {f}", "{h} - {f}"))
+        return form.format(h=head, f=", ".join(facts)) if head else ", ".join(facts)
+    return head
+
+
+def _records(content: Any) -> tuple[str, list[Any]] | None:
+    if isinstance(content, list):
+        return "results", content
+    if isinstance(content, dict):
+        for key, value in content.items():
+            if isinstance(value, list) and (not value or all(isinstance(v, dict) for v in value)):
+                return key, value
+    return None
+
+
+def _count(n: int) -> str:
+    return str(n) if n <= 10 else "more than ten"
+
+
+def summarize(tool: ToolSpec | None, call: ToolCall | None, content: Any, rng: random.Random) -> str:
+    """One reply sentence or two for one successful result."""
+    profile = profile_tool(tool) if tool is not None else None
+    entity = (profile.entity if profile and profile.entity else "request").replace("_", " ")
+    listed = _records(content)
+    if listed is not None:
+        key, items = listed
+        noun = " ".join(words(key)) or "results"
+        if not items:
+            scalars = [s for s in (_said(v) for v in (content.values() if isinstance(content, dict) else []))
+                       if s and len(s) >= 2]
+            extra = f"(Searched: {scalars[0]}.)" if scalars else ""
+            return pick_reply("empty", rng, noun=noun, extra=extra).strip()
+        shown = [_item(r, rng) if isinstance(r, dict) else str(_said(r)) for r in items[:3]]
+        shown = [s for s in shown if s and s != "None"]
+        text = "; ".join(f"{i + 1}) {s}" for i, s in enumerate(shown)) if rng.random() < 0.4 else join_phrases(shown)
+        if len(items) == 1:
+            return pick_reply("listed_one", rng, noun_one=singular(noun.split()[-1]) if noun else "result", items=text)
+        return pick_reply("listed", rng, count=_count(len(items)), noun=noun, items=text)
+    if not isinstance(content, dict):
+        said = _said(content)
+        return pick_reply("other", rng, facts=f"the result is {said}", Facts=f"The result is {said}") if said \
+            else _fallback(content)
+    kind = profile.kind if profile else "action"
+    args = set(call.arguments) if call is not None else set()
+    id_key = profile.id_field if profile and profile.id_field in content else None
+    ident = _said(content[id_key]) if id_key else None
+    lead = [f"{param_phrase(id_key)} {ident}"] if id_key and ident else []
+    if kind == "update":
+        changed = {k: content[k] for k in content if k in args and k != id_key}
+        facts = lead + _facts(changed or content, rng, 2, {id_key} if id_key else set())
+        return _render("updated", rng, entity, facts, content)
+    if kind == "status" and isinstance(content.get("status"), str):
+        facts = lead + _facts(content, rng, 1, {"status"} | ({id_key} if id_key else set()))
+        return pick_reply("status", rng, entity=entity, status=content["status"], facts=join_phrases(facts),
+                          Facts=_cap(join_phrases(facts)))
+    facts = lead + _facts(content, rng, 3 - len(lead), {id_key} if id_key else set())
+    key = {"create": "created", "read": "read"}.get(kind, "other")
+    return _render(key, rng, entity, facts, content)
+
+
+def _leaves(node: Any) -> list[Any]:
+    if isinstance(node, dict):
+        return [x for v in node.values() for x in _leaves(v)]
+    if isinstance(node, list):
+        return [x for v in node for x in _leaves(v)]
+    return [node]
+
+
+def _fallback(content: Any) -> str:
+    """The shortest returned value of two characters or more (what the reply must carry)."""
+    said = sorted((str(v) for v in _leaves(content) if not isinstance(v, bool) and v is not None
+                   and len(str(v)) >= 2), key=len)
+    return f"Done - the request went through ({said[0]})." if said else "Done - the request went through."
+
+
+def _render(key: str, rng: random.Random, entity: str, facts: list[str], content: Any) -> str:
+    if not facts:
+        return _fallback(content)
+    text = join_phrases(facts)
+    return pick_reply(key, rng, entity=entity, facts=text, Facts=_cap(text))
+
+
+def failure(name: str, error: str, rng: random.Random) -> str:
+    return pick_reply("failed", rng, what=param_phrase(name), error=error.rstrip("."))
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
