@@ -15,11 +15,13 @@ from typing import Any
 
 from turnloom.agents._protocol import Agent
 
-__all__ = ["MODEL_ROLES", "PREFLIGHT_TIMEOUT", "ModelSetupError", "build_model_agents", "check_models",
-           "model_configs", "text_completer"]
+__all__ = ["ALL_ROLES", "MODEL_ROLES", "PREFLIGHT_TIMEOUT", "ModelSetupError", "build_model_agents", "check_models",
+           "expand_roles", "model_configs", "text_completer", "with_settings"]
 
 #: roles a model can back; "tool" is the LLM tool simulator, "verifier" the model judges
 MODEL_ROLES = ("planner", "user", "assistant", "tool", "verifier")
+#: the role name that stands for every role not given its own model
+ALL_ROLES = "*"
 
 
 #: seconds each endpoint has to answer the preflight
@@ -30,16 +32,45 @@ class ModelSetupError(ValueError):
     """A model setting is wrong, or its endpoint does not answer; the message names the role."""
 
 
+def expand_roles(models: Mapping[str, Any]) -> dict[str, Any]:
+    """``models`` with ``*`` replaced by each of :data:`MODEL_ROLES` not given its own model."""
+    out = {role: value for role, value in models.items() if role != ALL_ROLES}
+    if ALL_ROLES in models:
+        for role in MODEL_ROLES:
+            out.setdefault(role, models[ALL_ROLES])
+    return out
+
+
+def with_settings(models: Mapping[str, Any], **settings: Any) -> dict[str, Any]:
+    """``models`` with ``settings`` (e.g. ``concurrency=1``) set on every role's model, whatever
+    its form (a spec, a mapping of settings or a ``ModelConfig``)."""
+    if not settings:
+        return dict(models)
+    out: dict[str, Any] = {}
+    for role, value in models.items():
+        if isinstance(value, str):
+            out[role] = {"spec": value, **settings}
+        elif isinstance(value, Mapping):
+            out[role] = {**value, **settings}
+        elif hasattr(value, "model_copy"):
+            out[role] = value.model_copy(update=settings)
+        else:
+            out[role] = value
+    return out
+
+
 def model_configs(models: Mapping[str, Any]) -> dict[str, Any]:
-    """role -> ``ModelConfig`` from specs (``openai:MODEL@URL``), mappings or configs."""
+    """role -> ``ModelConfig`` from specs (``openai:MODEL@URL``), mappings or configs
+    (``*`` stands for every role not given its own)."""
     from pydantic import ValidationError
 
     from turnloom.agents.llm._models import ModelConfig, ModelSpecError, parse_model_spec
 
     out: dict[str, Any] = {}
-    for role, value in models.items():
+    for role, value in expand_roles(models).items():
         if role not in MODEL_ROLES:
-            raise ModelSetupError(f"models.{role}: unknown role; expected one of {', '.join(MODEL_ROLES)}")
+            raise ModelSetupError(f"models.{role}: unknown role; expected one of {', '.join(MODEL_ROLES)}, "
+                                  f"or {ALL_ROLES} for every role")
         try:
             if isinstance(value, ModelConfig):
                 out[role] = value

@@ -35,12 +35,16 @@ def _usage(role: str, usage: dict[str, int]) -> list[dict[str, Any]]:
     return [{"role": role, **usage}] if usage else []
 
 
-def _failed(role: str, ended: str, exc: AgentError) -> dict[str, Any]:
+def _failed(role: str, ended: str, exc: AgentError, usage: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The update that ends a dialogue on an agent error; a model failure is also named
-    (the verifier adds the rule ``model_failure`` and the runner counts it)."""
+    (the verifier adds the rule ``model_failure`` and the runner counts it). The usage of
+    the failed act (requests, tokens, retries, timeouts, errors; carried by an LLM agent's
+    error as ``turnloom_usage``) is kept, after ``usage`` (what the node used before)."""
+    spent = list(usage or []) + _usage(role, dict(getattr(exc, "turnloom_usage", None) or {}))
+    update: dict[str, Any] = {"ended": ended, "usage": spent}
     if isinstance(exc, ModelUnavailableError):
-        return {"ended": ended, "model_failure": f"{role}: {exc}"}
-    return {"ended": ended}
+        update["model_failure"] = f"{role}: {exc}"
+    return update
 
 
 def make_nodes(
@@ -152,7 +156,7 @@ def make_nodes(
                     again = await agents["assistant"].act(view(state, "assistant", messages=msgs).model_copy(
                         update={"seed": seed}))
                 except AgentError as exc:
-                    return {**update, **_failed("assistant", f"assistant agent failed: {exc}", exc)}
+                    return {**update, **_failed("assistant", f"assistant agent failed: {exc}", exc, usage)}
                 usage += _usage("assistant", again.usage)
                 other = next((m for m in again.messages if m.role == "assistant"), None)
                 if other is None or _action(other) != _action(new[0]):
@@ -193,7 +197,7 @@ def make_nodes(
                 try:
                     result, used = await simulate_call(state, world, call)
                 except AgentError as exc:
-                    return {**_failed("tool", f"tool simulator failed: {exc}", exc), "usage": usage}
+                    return _failed("tool", f"tool simulator failed: {exc}", exc, usage)
                 usage += _usage("tool", used)
                 world = world.tick()
             else:
@@ -223,7 +227,8 @@ def make_nodes(
             checks = [CheckResult(rule="verifier", passed=False, reason=str(exc))]
             if failure:
                 checks.insert(0, CheckResult(rule="model_failure", passed=False, reason=failure))
-            return {"verdict": Verdict(accepted=False, scope="dialogue", checks=checks), "model_failure": failure}
+            return {"verdict": Verdict(accepted=False, scope="dialogue", checks=checks), "model_failure": failure,
+                    "usage": _usage("verifier", dict(getattr(exc, "turnloom_usage", None) or {}))}
         verdict = out.verdict or Verdict(accepted=True, scope="dialogue" if final else "turn")
         if final:
             failure = state.get("model_failure")

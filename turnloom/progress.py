@@ -3,8 +3,9 @@ trust the JSONL files it finds.
 
 The record holds the run's parameters and a list of checkpoints. A checkpoint is taken
 each time the runner has flushed its files to disk: how many dialogues are written
-(``next_index``), the counts so far, and for ``accepted.jsonl`` and ``rejected.jsonl``
-their size and the SHA-256 of their bytes up to that size.
+(``next_index``), the counts so far, and for ``accepted.jsonl``, ``rejected.jsonl`` and
+``failed.jsonl`` their size and the SHA-256 of their bytes up to that size, and the index
+of the first dialogue that failed because a model was unavailable (``first_failed``).
 
 On resume, :func:`restore` hashes the files as they are now and picks the latest
 checkpoint that both files still match. Both files are cut back to that checkpoint
@@ -13,6 +14,11 @@ line written after the last checkpoint, a truncated file or a changed byte anywh
 is dropped and simulated again, identically, since each dialogue's seed depends only
 on the run seed and its index. A record that cannot be read or does not belong to this
 run raises :class:`ProgressError` before any file is touched.
+
+A failed dialogue is retried by resuming: the files are cut back further, to the latest
+checkpoint before the first failed dialogue, so the run simulates it again and keeps its
+files in index order (byte-identical to a run that never failed). The dialogues after it
+are simulated again too; with the model cache their requests cost nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ __all__ = ["MAX_CHECKPOINTS", "Checkpoint", "Progress", "ProgressError", "Restor
 
 #: checkpoints kept in the record; when there are more, every other older one is dropped
 MAX_CHECKPOINTS = 64
+#: SHA-256 of no bytes (a file not written yet)
+EMPTY_SHA256 = hashlib.sha256().hexdigest()
 VERSION = 2
 _CHUNK = 1 << 20
 
@@ -54,6 +62,12 @@ class Checkpoint(BaseModel):
     rejected_sha256: str
     reasons: dict[str, int] = Field(default_factory=dict)
     usage: dict[str, dict[str, int]] = Field(default_factory=dict)
+    failed: int = Field(default=0, ge=0)
+    failed_bytes: int = Field(default=0, ge=0)
+    failed_sha256: str = EMPTY_SHA256
+    failure_reasons: dict[str, int] = Field(default_factory=dict)
+    #: the first dialogue (index) written to failed.jsonl, if any
+    first_failed: int | None = Field(default=None, ge=0)
 
 
 class Progress(BaseModel):
@@ -66,6 +80,7 @@ class Progress(BaseModel):
     next_index: int
     accepted: int
     rejected: int
+    failed: int = 0
     checkpoints: list[Checkpoint] = Field(min_length=1)
 
 
@@ -100,7 +115,7 @@ def write_progress(path: Path, params: dict[str, Any], n: int, checkpoints: list
     last = checkpoints[-1]
     atomic_write_json(path, {
         "version": VERSION, "params": params, "n": n, "next_index": last.next_index,
-        "accepted": last.accepted, "rejected": last.rejected,
+        "accepted": last.accepted, "rejected": last.rejected, "failed": last.failed,
         "checkpoints": [c.model_dump() for c in checkpoints],
     })
 
@@ -143,27 +158,42 @@ class Restored:
     checkpoints: list[Checkpoint]
     accepted_hash: hashlib._Hash
     rejected_hash: hashlib._Hash
+    failed_hash: hashlib._Hash
     #: set when the files did not match the latest checkpoint: what was found and dropped
     repaired: str = ""
+    #: failed dialogues given up to be simulated again (0 when none had failed)
+    retried: int = 0
 
 
-def restore(prog: Progress, accepted: Path, rejected: Path) -> Restored:
-    """Cut both files back to the latest checkpoint they both match (see the module doc)."""
+def _matches(digest: hashlib._Hash | None, sha256: str) -> bool:
+    return digest is not None and digest.hexdigest() == sha256
+
+
+def restore(prog: Progress, accepted: Path, rejected: Path, failed: Path | None = None) -> Restored:
+    """Cut the files back to the latest checkpoint they all match, and then to the latest
+    one before the first failed dialogue, if any (see the module doc)."""
     cps = prog.checkpoints
+    failed = failed if failed is not None else accepted.with_name("failed.jsonl")
     acc = _prefix_digests(accepted, {c.accepted_bytes for c in cps})
     rej = _prefix_digests(rejected, {c.rejected_bytes for c in cps})
+    fai = _prefix_digests(failed, {c.failed_bytes for c in cps})
     for pos in range(len(cps) - 1, -1, -1):
         cp = cps[pos]
-        ha, hr = acc.get(cp.accepted_bytes), rej.get(cp.rejected_bytes)
-        if ha is not None and hr is not None and ha.hexdigest() == cp.accepted_sha256 \
-                and hr.hexdigest() == cp.rejected_sha256:
+        ha, hr, hf = acc.get(cp.accepted_bytes), rej.get(cp.rejected_bytes), fai.get(cp.failed_bytes)
+        if _matches(ha, cp.accepted_sha256) and _matches(hr, cp.rejected_sha256) and _matches(hf, cp.failed_sha256):
             break
     else:
-        raise ProgressError(f"{accepted.parent}: {accepted.name} and {rejected.name} match no point of the "
-                            "progress record; pass --overwrite to start the run again")
+        raise ProgressError(f"{accepted.parent}: {accepted.name}, {rejected.name} and {failed.name} match no "
+                            "point of the progress record; pass --overwrite to start the run again")
+    matched = cp
+    if cp.first_failed is not None:  # rewind to before the first failed dialogue, to simulate it again
+        pos = max(i for i in range(pos + 1) if cps[i].next_index <= cp.first_failed and cps[i].failed == 0)
+        cp = cps[pos]
+        ha, hr, hf = acc[cp.accepted_bytes], rej[cp.rejected_bytes], fai[cp.failed_bytes]
+    assert ha is not None and hr is not None and hf is not None
     repaired = ""
     extra = []
-    for path, size in ((accepted, cp.accepted_bytes), (rejected, cp.rejected_bytes)):
+    for path, size in ((accepted, cp.accepted_bytes), (rejected, cp.rejected_bytes), (failed, cp.failed_bytes)):
         have = path.stat().st_size if path.exists() else 0
         if have > size:
             extra.append(f"{path.name}: {have - size} byte(s) dropped")
@@ -171,9 +201,13 @@ def restore(prog: Progress, accepted: Path, rejected: Path) -> Restored:
             if have > size:
                 fh.truncate(size)
     latest = cps[-1]
-    if cp is not latest:
+    if matched is not cp:
+        repaired = (f"{matched.failed} dialogue(s) failed because a model was unavailable; simulating again "
+                    f"from dialogue {cp.next_index}")
+    elif cp is not latest:
         repaired = (f"{accepted.name} / {rejected.name} no longer match the progress record after dialogue "
                     f"{cp.next_index}; continuing from there")
     elif extra:
         repaired = "; ".join(extra) + " (written after the last checkpoint)"
-    return Restored(checkpoint=cp, checkpoints=cps[:pos + 1], accepted_hash=ha, rejected_hash=hr, repaired=repaired)
+    return Restored(checkpoint=cp, checkpoints=cps[:pos + 1], accepted_hash=ha, rejected_hash=hr, failed_hash=hf,
+                    repaired=repaired, retried=matched.failed)

@@ -5,13 +5,19 @@ Output directory layout::
 
     accepted.jsonl   one Dialogue per line, accepted ones, in index order
     rejected.jsonl   the rejected ones, with their verdicts
+    failed.jsonl     dialogues cut short because a model was unavailable (not data: --resume retries them)
     manifest.json    scenario, seed, versions, counts, timings, usage
     .progress.json   checkpoints of the JSONL files (for --resume, see :mod:`turnloom.progress`)
 
 Lines are appended and fsynced before a checkpoint (sizes and SHA-256 of both files)
-is added to ``.progress.json``, which is replaced atomically. On resume both files are
+is added to ``.progress.json``, which is replaced atomically. On resume the files are
 cut back to the latest checkpoint they still match, so a line written after it (a crash
 in between), a truncated file or a damaged line is dropped and written again identically.
+
+A dialogue whose model failed for good (rule ``model_failure``: unreachable, timing out or
+server errors after the retries) is neither accepted nor rejected: it goes to
+``failed.jsonl``, is counted apart in the manifest (``counts.failed``, ``failure_reasons``
+by role), and ``--resume`` simulates it again (see :mod:`turnloom.progress`).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import Any
 
 from turnloom.executors import Executor, LocalExecutor, Outcome
 from turnloom.files import atomic_write_json
-from turnloom.model_failures import ModelFailureGuard
+from turnloom.model_failures import MODEL_FAILURE, ModelFailureGuard
 from turnloom.progress import (
     Checkpoint,
     ProgressError,
@@ -60,6 +66,10 @@ class RunResult:
     accepted: int = 0
     rejected: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+    #: dialogues cut short by an unavailable model (written to failed.jsonl; --resume retries them)
+    failed: int = 0
+    #: failed dialogues by the role whose model failed
+    failure_reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     resumed_from: int = 0
     #: on resume, what did not match the progress record and was dropped (to be simulated again)
@@ -74,6 +84,7 @@ class _Sink:
     """One output JSONL file, appended to, with the size and SHA-256 of its whole lines."""
 
     def __init__(self, path: Path, digest: hashlib._Hash) -> None:
+        self.path = path
         self.fh = open(path, "ab")  # noqa: SIM115 - closed by close()
         self.size = self.fh.tell()
         self.hash = digest
@@ -101,6 +112,17 @@ def _prepare_dir(out_dir: Path) -> None:
                        f"{exc.strerror or exc}") from None
 
 
+def _failure_role(line: str) -> str:
+    """The role whose model failed, from a failed dialogue's ``model_failure`` check."""
+    try:
+        checks = json.loads(line)["verdict"]["checks"]
+        reason = next(str(c.get("reason", "")) for c in checks if c.get("rule") == MODEL_FAILURE)
+    except (ValueError, KeyError, TypeError, StopIteration):
+        return "unknown"
+    role, sep, _ = reason.partition(":")
+    return role.strip() if sep and role.strip() else "unknown"
+
+
 def _restore(prog_path: Path, acc_path: Path, rej_path: Path, params: dict[str, Any], n: int) -> Restored:
     """Check the run in ``prog_path.parent`` against ``params`` and ``n``, then cut its files
     back to the latest checkpoint they match; :class:`RunError` (files untouched) otherwise."""
@@ -117,7 +139,7 @@ def _restore(prog_path: Path, acc_path: Path, rej_path: Path, params: dict[str, 
         raise RunError(f"{out_dir} already holds {prog.next_index} dialogues; resume with -n {prog.next_index} "
                        "or more (or pass --overwrite to start again)")
     try:
-        return restore(prog, acc_path, rej_path)
+        return restore(prog, acc_path, rej_path, acc_path.with_name("failed.jsonl"))
     except ProgressError as exc:
         raise RunError(str(exc)) from None
 
@@ -153,6 +175,7 @@ async def run_batch(
     dialogues ended because a model failed for good."""
     acc_path, rej_path = out_dir / "accepted.jsonl", out_dir / "rejected.jsonl"
     prog_path, man_path = out_dir / ".progress.json", out_dir / "manifest.json"
+    fail_path = out_dir / "failed.jsonl"
     params = json.loads(json.dumps({"scenario": sim.scenario.name, "seed": seed, "agents": dict(sim.agent_refs)}))
     _prepare_dir(out_dir)
     result = RunResult(out_dir=out_dir, n=n)
@@ -161,9 +184,9 @@ async def run_batch(
         restored = _restore(prog_path, acc_path, rej_path, params, n)
         cp = restored.checkpoint
         checkpoints = restored.checkpoints
-        acc_hash, rej_hash = restored.accepted_hash, restored.rejected_hash
-        result.accepted, result.rejected = cp.accepted, cp.rejected
-        result.reasons = Counter(cp.reasons)
+        acc_hash, rej_hash, fail_hash = restored.accepted_hash, restored.rejected_hash, restored.failed_hash
+        result.accepted, result.rejected, result.failed = cp.accepted, cp.rejected, cp.failed
+        result.reasons, result.failure_reasons = Counter(cp.reasons), Counter(cp.failure_reasons)
         result.resumed_from = cp.next_index
         result.repaired = restored.repaired
         usage = {k: dict(v) for k, v in cp.usage.items()}
@@ -171,11 +194,11 @@ async def run_batch(
         raise RunError(f"{out_dir} already holds a run (accepted.jsonl / rejected.jsonl); "
                        "pass --resume to continue it or --overwrite to replace it")
     else:
-        for path in (acc_path, rej_path):
+        for path in (acc_path, rej_path, fail_path):
             path.write_bytes(b"")
         prog_path.unlink(missing_ok=True)
         checkpoints = []
-        acc_hash, rej_hash = hashlib.sha256(), hashlib.sha256()
+        acc_hash, rej_hash, fail_hash = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
         usage = {}
     start_index = result.resumed_from
 
@@ -183,7 +206,9 @@ async def run_batch(
         on_result = ModelFailureGuard(n - start_index, max_model_failures, then=on_result)
     executor = executor or LocalExecutor(sim, concurrency)
     t0 = time.perf_counter()
-    files = {True: _Sink(acc_path, acc_hash), False: _Sink(rej_path, rej_hash)}
+    files = {"accepted": _Sink(acc_path, acc_hash), "rejected": _Sink(rej_path, rej_hash),
+             "failed": _Sink(fail_path, fail_hash)}
+    first_failed: int | None = None
     last_sync = 0.0
     try:
         def sync(next_index: int) -> None:
@@ -191,12 +216,14 @@ async def run_batch(
             nonlocal checkpoints, last_sync
             for sink in files.values():
                 sink.sync()
-            acc, rej = files[True], files[False]
+            acc, rej, fai = files["accepted"], files["rejected"], files["failed"]
             checkpoints = add_checkpoint(checkpoints, Checkpoint(
                 next_index=next_index, accepted=result.accepted, rejected=result.rejected,
                 accepted_bytes=acc.size, rejected_bytes=rej.size,
                 accepted_sha256=acc.hash.hexdigest(), rejected_sha256=rej.hash.hexdigest(),
-                reasons=dict(result.reasons), usage=usage))
+                reasons=dict(result.reasons), usage=usage, failed=result.failed, failed_bytes=fai.size,
+                failed_sha256=fai.hash.hexdigest(), failure_reasons=dict(result.failure_reasons),
+                first_failed=first_failed))
             write_progress(prog_path, params, n, checkpoints)
             last_sync = time.perf_counter()
 
@@ -209,9 +236,14 @@ async def run_batch(
                 wrote = False
                 while next_write in pending:
                     o = pending.pop(next_write)
-                    files[o.accepted].write(o.line.encode("utf-8"))
+                    kind = "accepted" if o.accepted else "failed" if MODEL_FAILURE in o.failed_rules else "rejected"
+                    files[kind].write(o.line.encode("utf-8"))
                     if o.accepted:
                         result.accepted += 1
+                    elif kind == "failed":
+                        result.failed += 1
+                        result.failure_reasons[_failure_role(o.line)] += 1
+                        first_failed = o.index if first_failed is None else first_failed
                     else:
                         result.rejected += 1
                         result.reasons.update(o.failed_rules or ("unknown",))
@@ -237,14 +269,15 @@ async def run_batch(
         "n": n,
         "executor": executor.name,
         "engine": sim.engine,
-        "counts": {"accepted": result.accepted, "rejected": result.rejected},
+        "counts": {"accepted": result.accepted, "rejected": result.rejected, "failed": result.failed},
         "acceptance_rate": round(result.accepted / n, 4) if n else 0.0,
         "rejection_reasons": dict(sorted(result.reasons.items())),
+        "failure_reasons": dict(sorted(result.failure_reasons.items())),
         "usage": usage,
         "timings": {"seconds": round(result.seconds, 3), "resumed_from": result.resumed_from,
                     "dialogues_per_second": round((n - start_index) / result.seconds, 2) if result.seconds else None},
         "versions": _versions(),
-        "files": {"accepted": acc_path.name, "rejected": rej_path.name},
+        "files": {"accepted": acc_path.name, "rejected": rej_path.name, "failed": fail_path.name},
         **(extra_manifest or {}),
     }
     write_json_atomic(man_path, manifest)

@@ -34,6 +34,7 @@ __all__ = [
     "RetryingClient",
     "Usage",
     "UsageCountingClient",
+    "usage_of",
     "usage_scope",
 ]
 
@@ -57,14 +58,21 @@ class ModelCallError(RuntimeError):
 class Usage:
     """Model usage of one role (or one act).
 
-    ``requests`` counts every ``create`` call, ``cached`` those answered from the cache;
-    token counts cover live requests only (a cache hit costs nothing).
+    ``requests`` counts every ``create`` call, failed ones included, and ``cached`` those
+    answered from the cache; token counts cover live answers (a cache hit costs nothing).
+    ``sent`` counts the HTTP requests made (each attempt, retries included: what the server
+    saw), ``retries`` the attempts repeated, ``timeouts`` the attempts that timed out and
+    ``errors`` the calls that failed for good.
     """
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     requests: int = 0
     cached: int = 0
+    sent: int = 0
+    retries: int = 0
+    timeouts: int = 0
+    errors: int = 0
 
     def record(self, result: CreateResult) -> None:
         self.requests += 1
@@ -87,13 +95,37 @@ _ACT_USAGE: contextvars.ContextVar[Usage | None] = contextvars.ContextVar("turnl
 
 @contextlib.contextmanager
 def usage_scope() -> Iterator[Usage]:
-    """Collect the usage of every counted request made inside the block (per task context)."""
+    """Collect the usage of every counted request made inside the block (per task context).
+
+    An exception leaving the block carries what was used until then (see :func:`usage_of`), so
+    that an act that fails still accounts for its requests and tokens."""
     usage = Usage()
     token = _ACT_USAGE.set(usage)
     try:
         yield usage
+    except Exception as exc:
+        if getattr(exc, "turnloom_usage", None) is None:
+            with contextlib.suppress(AttributeError):
+                exc.turnloom_usage = usage.as_dict()  # type: ignore[attr-defined]
+        raise
     finally:
         _ACT_USAGE.reset(token)
+
+
+def usage_of(exc: BaseException) -> dict[str, int]:
+    """The usage a failed act had made before ``exc`` ended it (empty if unknown)."""
+    usage = getattr(exc, "turnloom_usage", None)
+    if usage is None and exc.__cause__ is not None:
+        usage = getattr(exc.__cause__, "turnloom_usage", None)
+    return dict(usage or {})
+
+
+def _count(usage: Usage | None, **counts: int) -> None:
+    """Add ``counts`` to ``usage`` (a role's total) and to the current :func:`usage_scope`."""
+    for target in (usage, _ACT_USAGE.get()):
+        if target is not None:
+            for name, value in counts.items():
+                setattr(target, name, getattr(target, name) + value)
 
 
 class DelegatingClient(ChatCompletionClient):
@@ -237,6 +269,8 @@ class RetryingClient(DelegatingClient):
     The delay before retry ``n`` (0-based) is ``min(max_delay, base_delay * 2**n)`` scaled by a
     random factor in [0.5, 1.0]; a ``Retry-After`` header, when present, is used instead (capped
     at ``max_delay``). Other errors, and the last failure, raise :class:`ModelCallError`.
+    Each attempt, retry, timeout and final failure is counted into ``usage`` and the current
+    :func:`usage_scope`.
     """
 
     def __init__(
@@ -248,8 +282,10 @@ class RetryingClient(DelegatingClient):
         max_delay: float = 20.0,
         endpoint: str = "",
         rng: random.Random | None = None,
+        usage: Usage | None = None,
     ) -> None:
         super().__init__(inner)
+        self.usage = usage
         self.max_retries = max_retries
         self.base_delay = base_delay
         self.max_delay = max_delay
@@ -269,10 +305,15 @@ class RetryingClient(DelegatingClient):
     async def create(self, messages: Sequence[LLMMessage], **kwargs: Any) -> CreateResult:
         attempts = self.max_retries + 1
         for attempt in range(attempts):
+            _count(self.usage, sent=1)
             try:
                 return await self.inner.create(messages, **kwargs)
             except Exception as err:
                 where = f" from {self.endpoint}" if self.endpoint else ""
+                if isinstance(err, openai.APITimeoutError | asyncio.TimeoutError):
+                    _count(self.usage, timeouts=1)
+                if not self.retryable(err) or attempt == attempts - 1:
+                    _count(self.usage, errors=1)
                 if not self.retryable(err):
                     if isinstance(err, openai.OpenAIError):
                         refused = isinstance(err, openai.APIStatusError) and err.status_code in (401, 403, 404)
@@ -289,6 +330,7 @@ class RetryingClient(DelegatingClient):
                 if delay is None:
                     delay = min(self.max_delay, self.base_delay * 2**attempt) * self._rng.uniform(0.5, 1.0)
                 self.retries += 1
+                _count(self.usage, retries=1)
                 await asyncio.sleep(min(delay, self.max_delay))
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -333,7 +375,11 @@ class UsageCountingClient(DelegatingClient):
                 resource.close()
 
     async def create(self, messages: Sequence[LLMMessage], **kwargs: Any) -> CreateResult:
-        result = await self.inner.create(messages, **kwargs)
+        try:
+            result = await self.inner.create(messages, **kwargs)
+        except Exception:
+            _count(self.usage, requests=1)
+            raise
         self.usage.record(result)
         scoped = _ACT_USAGE.get()
         if scoped is not None:

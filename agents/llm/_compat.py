@@ -135,9 +135,12 @@ def fix_response_body(body: dict[str, Any], *, llama_cpp: bool = False) -> dict[
 class CompatTransport(_http.AsyncBaseTransport):
     """An HTTP transport that fixes requests to and responses from ``/chat/completions``."""
 
-    def __init__(self, inner: _http.AsyncBaseTransport | None = None, *, mode: CompatMode = "auto") -> None:
+    def __init__(self, inner: _http.AsyncBaseTransport | None = None, *, mode: CompatMode = "auto",
+                 send_key: bool = True) -> None:
         self._inner = inner if inner is not None else _http.AsyncHTTPTransport()
         self.mode = mode
+        #: False: no ``Authorization`` header leaves this client (no key is configured for its URL)
+        self.send_key = send_key
         #: whether the server was recognised as llama.cpp (None: not probed yet)
         self.llama_cpp: bool | None = True if mode == "llama.cpp" else (False if mode == "none" else None)
 
@@ -157,6 +160,8 @@ class CompatTransport(_http.AsyncBaseTransport):
             return False
 
     async def handle_async_request(self, request: _http.Request) -> _http.Response:
+        if not self.send_key and "authorization" in request.headers:
+            del request.headers["authorization"]
         if self.mode == "none" or request.method != "POST" or not request.url.path.endswith("/chat/completions"):
             return await self._inner.handle_async_request(request)
         if self.llama_cpp is None:
@@ -202,10 +207,11 @@ class CompatTransport(_http.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def make_http_client(mode: CompatMode, *, timeout: float) -> Any:
-    """An async HTTP client for the OpenAI SDK with :class:`CompatTransport` (None for mode "none")."""
-    if mode == "none":
+def make_http_client(mode: CompatMode, *, timeout: float, send_key: bool = True) -> Any:
+    """An async HTTP client for the OpenAI SDK with :class:`CompatTransport` (None for mode "none"
+    when the key may be sent: the SDK's own client does)."""
+    if mode == "none" and send_key:
         return None
     import openai
 
-    return openai.DefaultAsyncHttpxClient(transport=CompatTransport(mode=mode), timeout=timeout)
+    return openai.DefaultAsyncHttpxClient(transport=CompatTransport(mode=mode, send_key=send_key), timeout=timeout)

@@ -11,8 +11,10 @@ autogen-ext's ``OpenAIChatCompletionClient`` behind a per-endpoint concurrency
 limit, retries with backoff, a SQLite response cache and a usage counter.
 
 The API key is read from the environment variable named by ``api_key_env`` when the
-client is created; it is never stored in the config, the cache or any output. Local
-endpoints need no key: a placeholder is sent when the variable is unset.
+client is created; it is never stored in the config, the cache or any output. A key goes
+only where it is configured: without ``api_key_env``, ``$OPENAI_API_KEY`` is sent to
+OpenAI's own endpoint and to no other URL. Requests without a key carry no
+``Authorization`` header at all (local servers need none).
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ _NOT_PROVIDERS = (
     "groq",
 )
 _LOCAL_PLACEHOLDER_KEY = "not-needed"
+#: OpenAI's own endpoint: the only one ``$OPENAI_API_KEY`` goes to unless a spec names ``api_key_env``
+OPENAI_ENDPOINT = "https://api.openai.com/v1"
 
 
 class ModelSpecError(ValueError):
@@ -113,8 +117,9 @@ class ModelConfig(BaseModel):
     provider: Literal["openai"] = "openai"
     model: str = Field(min_length=1)
     base_url: str | None = None
-    #: environment variable holding the API key (read at client creation, never stored)
-    api_key_env: str = "OPENAI_API_KEY"
+    #: environment variable holding the API key (read at client creation, never stored);
+    #: None: $OPENAI_API_KEY for OpenAI's own endpoint, no key for any other URL
+    api_key_env: str | None = None
     temperature: float = 0.0
     max_tokens: int = Field(default=512, ge=1)
     #: seconds per request
@@ -175,7 +180,22 @@ class ModelConfig(BaseModel):
 
     @property
     def endpoint(self) -> str:
-        return self.base_url or "https://api.openai.com/v1"
+        return self.base_url or OPENAI_ENDPOINT
+
+    def api_key(self) -> str | None:
+        """The key to send to this endpoint, or None: from ``api_key_env`` when it is named, else
+        ``$OPENAI_API_KEY`` for OpenAI's own endpoint only."""
+        if self.api_key_env:
+            return os.environ.get(self.api_key_env) or None
+        if self.endpoint == OPENAI_ENDPOINT:
+            return os.environ.get("OPENAI_API_KEY") or None
+        return None
+
+    def key_hint(self) -> str:
+        """Where this config's key comes from, for error messages."""
+        if self.api_key_env or self.endpoint == OPENAI_ENDPOINT:
+            return f"set ${self.api_key_env or 'OPENAI_API_KEY'}"
+        return "name the variable holding the key with api_key_env"
 
     def spec(self) -> str:
         """The ``provider:model@url`` form of this config (without the other settings)."""
@@ -253,10 +273,10 @@ def make_client(
     limiter: EndpointLimiter | None = None,
 ) -> UsageCountingClient:
     """The autogen client for ``cfg``: limited, retrying, cached (when ``cache_path``) and counted."""
-    key = os.environ.get(cfg.api_key_env) or _LOCAL_PLACEHOLDER_KEY
+    key = cfg.api_key()
     kwargs: dict[str, Any] = {
         "model": cfg.model,
-        "api_key": key,
+        "api_key": key or _LOCAL_PLACEHOLDER_KEY,
         "timeout": cfg.timeout,
         "max_retries": 0,  # retries are ours (RetryingClient), with the config's backoff
         "temperature": cfg.temperature,
@@ -267,13 +287,15 @@ def make_client(
         kwargs["base_url"] = cfg.base_url
     if cfg.seed is not None:
         kwargs["seed"] = cfg.seed
-    http_client = make_http_client(cfg.compat, timeout=cfg.timeout)
+    http_client = make_http_client(cfg.compat, timeout=cfg.timeout, send_key=key is not None)
     if http_client is not None:
         kwargs["http_client"] = http_client
     client: ChatCompletionClient = OpenAIChatCompletionClient(**kwargs)
     client = LimitedClient(client, endpoint=cfg.endpoint, limit=cfg.concurrency, limiter=limiter)
+    usage = usage if usage is not None else Usage()
     client = RetryingClient(
         client,
+        usage=usage,
         max_retries=cfg.max_retries,
         base_delay=cfg.retry_base_delay,
         max_delay=cfg.retry_max_delay,
@@ -297,8 +319,8 @@ async def check_endpoint(cfg: ModelConfig, *, timeout: float = 10.0) -> str | No
     """
     import httpx
 
-    key = os.environ.get(cfg.api_key_env) or _LOCAL_PLACEHOLDER_KEY
-    headers = {"Authorization": f"Bearer {key}"}
+    key = cfg.api_key()
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
     try:
         async with httpx.AsyncClient(timeout=timeout, headers=headers) as http:
             reply = await http.get(f"{cfg.endpoint}/models")
@@ -310,7 +332,7 @@ async def check_endpoint(cfg: ModelConfig, *, timeout: float = 10.0) -> str | No
     except httpx.HTTPError as err:
         return f"connection error: {err or type(err).__name__}"
     if reply.status_code in (401, 403):
-        return f"HTTP {reply.status_code}: the key was refused (set ${cfg.api_key_env})"
+        return f"HTTP {reply.status_code}: the key was refused ({cfg.key_hint()})"
     if reply.status_code >= 400:
         return f"HTTP {reply.status_code}: {reply.text.strip()[:200] or reply.reason_phrase}"
     return None

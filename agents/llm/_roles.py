@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -301,6 +302,20 @@ class _JudgeOut(BaseModel):
     reason: str = ""
 
 
+#: a word of an explanation: two or more letters (dates, numbers and ids are not words)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+#: words a judge's reason needs to explain its verdict rather than quote a value
+MIN_REASON_WORDS = 3
+
+
+def reason_problems(out: _JudgeOut) -> list[str]:
+    """What keeps a judge's ``reason`` from being an explanation (a date, a number, one word)."""
+    if len(_WORD.findall(out.reason)) >= MIN_REASON_WORDS:
+        return []
+    return [f'"reason" {out.reason.strip()!r} is not an explanation; write one sentence that names the evidence '
+            "and why it passes or fails the property"]
+
+
 class LLMJudge(LLMAgentBase):
     """ToolACE's model checker: hallucination, consistency and tool-response experts.
 
@@ -336,5 +351,6 @@ class LLMJudge(LLMAgentBase):
         if expert == "tool_response" and not has_results:
             return CheckResult(rule=expert, passed=True, reason="no tool responses to check", layer="model")
         prompt = JUDGE_PROMPTS[expert].format(tools=tools, transcript=transcript)
-        out = await self.ask_structured(system=JUDGE_SYSTEM, prompt=prompt, output=_JudgeOut, agent_name=expert)
+        out = await self.ask_structured(system=JUDGE_SYSTEM, prompt=prompt, output=_JudgeOut, agent_name=expert,
+                                        check=reason_problems)
         return CheckResult(rule=expert, passed=out.passed, reason=out.reason.strip(), layer="model")

@@ -359,7 +359,7 @@ def _judge_reply(body: dict[str, Any]) -> Reply:
     prompt = body["messages"][-1]["content"]
     if "hallucinated" in prompt:
         return json_reply({"passed": False, "reason": "unit 'kelvin' appears nowhere in the dialogue"})
-    return json_reply({"passed": True, "reason": "fine"})
+    return json_reply({"passed": True, "reason": "every value matches the dialogue"})
 
 
 def test_judges_give_model_layer_checks(server: ScriptedOpenAIServer) -> None:
@@ -395,3 +395,15 @@ def test_judges_skip_experts_with_nothing_to_judge(server: ScriptedOpenAIServer)
     assert out.verdict is not None and out.verdict.accepted and out.usage["requests"] == 1
     with pytest.raises(ValueError, match="unknown judge experts"):
         LLMJudge.from_config(fast_config(server.url), experts=("style",))
+
+
+def test_a_judge_reason_must_explain_not_quote_a_value(server: ScriptedOpenAIServer) -> None:
+    server.push(json_reply({"passed": True, "reason": "2026-05-01"}), json_reply({"passed": True, "reason": "Valid"}),
+                json_reply({"passed": False, "reason": "check-out 2026-05-01 is before check-in 2026-05-03"}))
+    dialogue = [Message(role="user", content="Book it"), Message(role="assistant", content="Booked.")]
+    judge = LLMJudge.from_config(fast_config(server.url), experts=("consistency",))
+    out = run(judge.act(AgentView(role="verifier", seed=1, messages=dialogue)))
+    assert out.verdict is not None and not out.verdict.accepted
+    assert out.verdict.reasons == ["consistency: check-out 2026-05-01 is before check-in 2026-05-03"]
+    fed_back = [str(r.body["messages"][-1]["content"]) for r in server.chat_requests[1:]]
+    assert len(fed_back) == 2 and all("not an explanation" in m for m in fed_back)

@@ -69,6 +69,10 @@ def test_rerun_is_served_from_sqlite(server: ScriptedOpenAIServer, tmp_path: Pat
         "completion_tokens": 0,
         "requests": 1,
         "cached": 1,
+        "sent": 0,
+        "retries": 0,
+        "timeouts": 0,
+        "errors": 0,
     }
 
 
@@ -83,8 +87,8 @@ def test_agents_never_bypass_the_cache(server: ScriptedOpenAIServer, tmp_path: P
     server.push(
         tool_call("get_weather", {"city": "Oslo"}),
         json_reply(plan),
-        json_reply({"passed": True, "reason": "fine"}),
-        json_reply({"passed": True, "reason": "fine"}),
+        json_reply({"passed": True, "reason": "every value matches the dialogue"}),
+        json_reply({"passed": True, "reason": "every value matches the dialogue"}),
     )
     asst_view = AgentView(role="assistant", seed=1, tools=[WEATHER], messages=[Message(role="user", content="Oslo?")])
     plan_view = AgentView(role="planner", seed=2, tools=[WEATHER], context={"steps": 1, "mix": {"single": 1}})

@@ -181,5 +181,6 @@ def test_usage_scope_collects_per_act(server: ScriptedOpenAIServer) -> None:
         return first, second
 
     first, second = asyncio.run(main())
-    assert first.as_dict() == {"prompt_tokens": 10, "completion_tokens": 7, "requests": 1, "cached": 0}
+    assert first.as_dict() == {"prompt_tokens": 10, "completion_tokens": 7, "requests": 1, "cached": 0,
+                               "sent": 1, "retries": 0, "timeouts": 0, "errors": 0}
     assert second.prompt_tokens == 20

@@ -63,9 +63,9 @@ def test_a_model_failing_mid_run_stops_it_with_the_cause(failing_server: Scripte
     assert "a model failed in 4 of 4 dialogues written (more than 50% allowed)" in result.output
     assert "assistant" in result.output and failing_server.url in result.output and "HTTP 500" in result.output
     assert not (out / "manifest.json").exists()  # not a finished run
-    rejected = list(read_dialogues(out / "rejected.jsonl"))
-    assert rejected and all(d.verdict.checks[0].rule == MODEL_FAILURE for d in rejected)
-    assert not (out / "accepted.jsonl").read_text()
+    failed = list(read_dialogues(out / "failed.jsonl"))
+    assert failed and all(d.verdict.checks[0].rule == MODEL_FAILURE for d in failed)
+    assert not (out / "accepted.jsonl").read_text() and not (out / "rejected.jsonl").read_text()
 
 
 def test_max_failures_1_lets_the_run_finish_and_names_the_cause(failing_server: ScriptedOpenAIServer,
@@ -75,8 +75,10 @@ def test_max_failures_1_lets_the_run_finish_and_names_the_cause(failing_server: 
                                  "-o", str(out), "--quiet", "--no-cache", "--max-failures", "1"])
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["rejection_reasons"][MODEL_FAILURE] == 3
-    reasons = [d.verdict.reasons[0] for d in read_dialogues(out / "rejected.jsonl")]
+    assert manifest["counts"] == {"accepted": 0, "rejected": 0, "failed": 3}
+    assert manifest["failure_reasons"] == {"assistant": 3} and MODEL_FAILURE not in manifest["rejection_reasons"]
+    assert "3 failed" in result.output and "--resume" in result.output
+    reasons = [d.verdict.reasons[0] for d in read_dialogues(out / "failed.jsonl")]
     assert len(reasons) == 3 and all(r.startswith("model_failure: assistant: ") and "HTTP 500" in r for r in reasons)
 
 

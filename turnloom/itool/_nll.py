@@ -22,7 +22,6 @@ Two scorers, one interface (:class:`NLLScorer`, ``score(dialogue) -> list[StepNL
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -76,9 +75,9 @@ class EndpointNLL:
 
         self.spec = spec
         self.cfg = parse_model_spec(spec)
-        key = os.environ.get(self.cfg.api_key_env) or "not-needed"
+        key = self.cfg.api_key()
         self._http = httpx.Client(base_url=self.cfg.endpoint, timeout=timeout or self.cfg.timeout,
-                                  headers={"Authorization": f"Bearer {key}"}, transport=transport)
+                                  headers={"Authorization": f"Bearer {key}"} if key else {}, transport=transport)
 
     def close(self) -> None:
         self._http.close()
