@@ -11,6 +11,7 @@ verifier's ``date_order`` rule rejects calls whose range ends before it starts
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -44,6 +45,11 @@ def _snake(name: str) -> str:
 
 def range_pairs(names: Collection[str]) -> list[tuple[str, str]]:
     """``(start, end)`` argument names among ``names`` that form a range, in name order."""
+    return list(_range_pairs(tuple(names)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _range_pairs(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     by_snake = {_snake(n): n for n in names}
     out = []
     for snake, name in sorted(by_snake.items()):
@@ -53,7 +59,7 @@ def range_pairs(names: Collection[str]) -> list[tuple[str, str]]:
                 other = padded.replace(f"_{first}_", f"_{last}_", 1)[1:-1]
                 if other in by_snake and (name, by_snake[other]) not in out:
                     out.append((name, by_snake[other]))
-    return out
+    return tuple(out)
 
 
 def _before(end: Day, start: Day) -> bool:
@@ -67,7 +73,9 @@ def _before(end: Day, start: Day) -> bool:
 def inverted_ranges(args: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The ``(start, end)`` ranges of ``args`` whose end is before their start."""
     out = []
-    for start, end in range_pairs(list(args)):
+    if len(args) < 2:
+        return out
+    for start, end in _range_pairs(tuple(args)):
         a, b = as_date(args[start]), as_date(args[end])
         if a is not None and b is not None and _before(b, a):
             out.append((start, end))

@@ -3,6 +3,7 @@ of several styles, with actions confirmed by their key values (never a raw dump)
 
 from __future__ import annotations
 
+import functools
 import random
 from typing import Any
 
@@ -52,9 +53,15 @@ def _unit(key: str, record: dict[str, Any]) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=8192)
+def _keyish(key: str) -> bool:
+    """Whether a field's name says it matters to the user (a price, a date, a status...)."""
+    return any(w in key.lower() for w in _KEY_WORDS)
+
+
 def _facts(record: dict[str, Any], rng: random.Random, limit: int, skip: set[str]) -> list[str]:
     """Up to ``limit`` key fields as "the <field> is <value>" style phrases."""
-    keyed = [k for k in record if k not in skip and any(w in k.lower() for w in _KEY_WORDS)]
+    keyed = [k for k in record if k not in skip and _keyish(k)]
     rng.shuffle(keyed)
     if keyed and rng.random() < 0.4:
         keyed = keyed[1:] + keyed[:1]

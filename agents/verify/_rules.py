@@ -312,9 +312,13 @@ def repeated_call(ctx: RuleContext) -> list[CheckResult]:
     """Within one user turn, the assistant does not repeat a call that already succeeded with
     the same arguments (a model stuck in a loop); retrying a call that failed is fine."""
     out = []
-    failed = {m.tool_call_id for m in ctx.messages if m.role == "tool" and m.result is not None and not m.result.ok}
+    # only the user turn that holds ctx.start onwards can repeat a call under check
+    begin = next((i for i in range(min(ctx.start, len(ctx.messages) - 1), -1, -1)
+                  if ctx.messages[i].role == "user"), 0)
+    failed = {m.tool_call_id for m in ctx.messages[begin:] if m.role == "tool" and m.result is not None
+              and not m.result.ok}
     seen: set[str] = set()
-    for i, m in enumerate(ctx.messages):
+    for i, m in enumerate(ctx.messages[begin:], begin):
         if m.role == "user":
             seen = set()
         elif m.role == "assistant":
