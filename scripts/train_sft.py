@@ -11,6 +11,8 @@ Commands::
     # a local model folder (e.g. a Qwen2.5-0.5B-Instruct checkout), LoRA r=8:
     python scripts/train_sft.py --data out/curriculum/sft.jsonl --model /models/qwen2.5-0.5b-instruct \\
         --out out/sft --epochs 1 --lr 2e-5
+    # loss on the assistant turns only (the prompt, tools, user and tool messages masked out):
+    python scripts/train_sft.py --data out/curriculum/sft.jsonl --model /models/m --out out/sft --loss-on assistant
     # a randomly initialised tiny model built locally (smoke test, seconds on a CPU):
     python scripts/train_sft.py --data out/curriculum/sft.jsonl --model tiny --out out/sft-tiny --max-steps 3
 
@@ -43,7 +45,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--lora-alpha", type=int, default=16)
     p.add_argument("--no-merge", action="store_true", help="save the LoRA adapter instead of a merged model")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--loss-on", choices=("all", "assistant"), default="all",
+                   help="train on every token, or only on the assistant turns (the prompt, tool schemas, user "
+                        "and tool messages masked out of the loss)")
     return p.parse_args(argv)
+
+
+def render_assistant_only(rows: list[dict[str, Any]], tokenizer: Any, max_length: int) -> list[dict[str, Any]]:
+    """Rows -> ``{"input_ids", "assistant_masks"}`` (1 on the tokens of assistant turns, their end marker
+    included), cut to ``max_length``; rows left with no assistant token are dropped. Each assistant turn is
+    found by rendering the conversation up to it (with the generation prompt) and through it."""
+    out = []
+    for k, row in enumerate(rows):
+        messages, tools = row["messages"], row.get("tools") or None
+        if isinstance(tools, str):
+            tools = json.loads(tools) or None
+        text = tokenizer.apply_chat_template(messages, tools=tools, tokenize=False)
+        spans = []
+        for i, message in enumerate(messages):
+            if message["role"] != "assistant":
+                continue
+            start = tokenizer.apply_chat_template(messages[:i], tools=tools, tokenize=False, add_generation_prompt=True)
+            end = tokenizer.apply_chat_template(messages[: i + 1], tools=tools, tokenize=False)
+            if not (end.startswith(start) and text.startswith(end)):
+                raise ValueError(f"row {k + 1}: the chat template does not render the conversation prefix by "
+                                 f"prefix, so assistant turns cannot be located; use --loss-on all")
+            spans.append((len(start), len(end)))
+        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=True,
+                        max_length=max_length)
+        mask = [int(any(a <= lo < b for a, b in spans)) for lo, _hi in enc["offset_mapping"]]
+        if any(mask):
+            out.append({"input_ids": list(enc["input_ids"]), "assistant_masks": mask})
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +106,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     model, tokenizer = load_model_and_tokenizer(args.model, rows, seed=args.seed)
-    dataset = Dataset.from_list(render_sft(rows, tokenizer))
+    try:
+        texts = render_sft(rows, tokenizer) if args.loss_on == "all" else \
+            render_assistant_only(rows, tokenizer, args.max_length)
+    except ValueError as exc:
+        print(f"error: {args.data}: {exc}", file=sys.stderr)
+        return 2
+    if not texts:
+        print(f"error: {args.data}: no row has an assistant turn within --max-length {args.max_length}",
+              file=sys.stderr)
+        return 2
+    dataset = Dataset.from_list(texts)
     cuda = torch.cuda.is_available()
     config = make_config(
         SFTConfig, output_dir=str(args.out), num_train_epochs=args.epochs, max_steps=args.max_steps,
@@ -91,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     result = trainer.train()
     save(trainer, tokenizer, args.out, merge=peft_config is not None and not args.no_merge)
     metrics: dict[str, Any] = {"train_loss": result.training_loss, "steps": result.global_step,
-                               "examples": len(rows), "log_history": trainer.state.log_history}
+                               "examples": len(rows), "trained_rows": len(texts), "loss_on": args.loss_on,
+                               "log_history": trainer.state.log_history}
     (args.out / "train_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     print(f"trained {result.global_step} steps, loss {result.training_loss:.4f} → {args.out}")
     return 0
