@@ -52,6 +52,8 @@ class RecordOps:
         #: entity -> (name, schema, parameters) of the parameter its read/update/delete tools take it by
         self.id_schemas = id_schemas or {}
         self._id_checks: dict[str, Draft202012Validator] = {}
+        #: entity -> how its new ids are made ("readable", "integer" or "generated")
+        self._id_modes: dict[str, str] = {}
         #: id prefix per entity, unique within the environment ("RES" and "REST", not "RES" twice)
         self.prefixes: dict[str, str] = {}
         for entity in sorted(entities or set()):
@@ -180,10 +182,14 @@ class RecordOps:
         if taken is None:
             return world, readable
         _, schema, root = taken
-        check = self._id_validator(entity, schema, root)
-        if check.is_valid(readable):
+        mode = self._id_modes.get(entity)
+        if mode is None:  # the same for every n: decided once per entity
+            check = self._id_validator(entity, schema, root)
+            mode = "readable" if check.is_valid(readable) else "integer" if check.is_valid(n) else "generated"
+            self._id_modes[entity] = mode
+        if mode == "readable":
             return world, readable
-        if check.is_valid(n):
+        if mode == "integer":
             return world, n
         return world, self.gen(schema, derive_seed(world.seed, "id", entity, n), name=f"{entity}_id", root=root)
 

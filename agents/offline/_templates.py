@@ -58,6 +58,7 @@ def pick(options: Any, style: str, rng: random.Random) -> str:
     return expand(str(rng.choice(list(options))), rng)
 
 
+@lru_cache(maxsize=4096)
 def pick_style(persona: str, key: str) -> str:
     """The dialogue's style: persona words make one likelier; drawn once per dialogue
     (``key`` is stable across its turns)."""
