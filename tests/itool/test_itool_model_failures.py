@@ -21,6 +21,12 @@ runner = CliRunner()
 DEAD = "http://127.0.0.1:9/v1"
 TURNLOOM = str(Path(sys.executable).with_name("turnloom"))
 
+def _sigint_default() -> None:
+    """Give the child Ctrl-C's default disposition: a test run started in the background
+    (as a CI job may be) inherits SIGINT ignored, and Python then never sees the signal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 
 def _first_user(d: Dialogue) -> str:
     return next(m.content for m in d.messages if m.role == "user")
@@ -78,7 +84,8 @@ def test_ctrl_c_in_mcts_writes_the_pairs_found_and_exits_130(travel: list[Dialog
         proc = subprocess.Popen(
             [TURNLOOM, "mcts", str(travel_file), "-o", str(out), "--model", f"openai:policy@{server.url}",
              "--samples", "1", "--iterations", "2"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"})
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"},
+            preexec_fn=_sigint_default)
         try:
             deadline = time.monotonic() + 120
             while not any(_mentions(r.body, second) for r in server.chat_requests if isinstance(r.body, dict)):

@@ -22,6 +22,12 @@ EXE = str(Path(sys.executable).with_name("turnloom"))
 FILES = ("accepted.jsonl", "rejected.jsonl")
 runner = CliRunner()
 
+def _sigint_default() -> None:
+    """Give the child Ctrl-C's default disposition: a test run started in the background
+    (as a CI job may be) inherits SIGINT ignored, and Python then never sees the signal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 
 def _run(out: Path, n: int, *extra: str) -> tuple[int, str]:
     res = runner.invoke(app, ["run", "travel", "-n", str(n), "--seed", "5", "-o", str(out), "--quiet", *extra])
@@ -209,7 +215,7 @@ def test_ctrl_c_in_a_process_run_prints_one_line_and_resumes(tmp_path: Path) -> 
     out = tmp_path / "cut"
     # a terminal's Ctrl-C signals the whole foreground process group: the run and its workers
     proc = subprocess.Popen(cmd(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_sigint_default)
     deadline = time.monotonic() + 300
     while _next_index(out) < 4 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
