@@ -14,21 +14,15 @@ same stamp, so either builds it for both). A driver run with that venv's Python
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+from turnloom.export.bfcl_checker import BFCL_EVAL, bfcl_checker_python
+
 __all__ = ["BFCL_CATEGORIES", "BFCL_EVAL", "bfcl_python", "check", "decode", "load_cases"]
 
-BFCL_EVAL = "bfcl-eval==2026.3.23"
-_IMPORT_DEPS = """anthropic>=0.75.0 openai>=1.86.0 cohere==5.18.0 mistralai==1.7.0 google-genai>=1.52.0 boto3
-    qwen-agent writer-sdk>=2.1.0 datamodel-code-generator==0.25.7 overrides tenacity>=8.5.0 filelock==3.20.0 requests
-    tree_sitter==0.21.3 tree-sitter-java==0.21.0 tree-sitter-javascript==0.21.4 soundfile"""
-BFCL_IMPORT_DEPS = tuple(_IMPORT_DEPS.split())
 #: benchmark category -> BFCL v4 file stem
 BFCL_CATEGORIES = {"simple": "simple_python", "multiple": "multiple", "parallel": "parallel",
                    "parallel_multiple": "parallel_multiple", "irrelevance": "irrelevance",
@@ -84,29 +78,9 @@ else:
 """
 
 
-def _pip(venv: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *args],
-                          capture_output=True, text=True, check=False)
-
-
 def bfcl_python(root: Path | None = None) -> Path:
-    """The Python of a venv with bfcl-eval and what its checker imports; built once (minutes), reused."""
-    root = root or Path(os.environ.get("TURNLOOM_BFCL_VENV", Path.home() / ".cache" / "turnloom-tests" / "bfcl-venv"))
-    ready = root / ".turnloom-ready"
-    stamp = "\n".join((BFCL_EVAL, *sorted(BFCL_IMPORT_DEPS)))
-    root.parent.mkdir(parents=True, exist_ok=True)
-    with open(root.parent / f".{root.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (ready.is_file() and ready.read_text() == stamp):
-            if not (root / "bin" / "python").exists():
-                subprocess.run([sys.executable, "-m", "venv", "--clear", str(root)], check=True)
-            for args in (("--no-deps", BFCL_EVAL), BFCL_IMPORT_DEPS):
-                proc = _pip(root, *args)
-                if proc.returncode != 0:
-                    tail = (proc.stdout + proc.stderr)[-600:]
-                    raise RuntimeError(f"installing {BFCL_EVAL} into {root} failed: {tail}")
-            ready.write_text(stamp)
-    return root / "bin" / "python"
+    """The Python of a venv with bfcl-eval's checker (shared with the tests); built once, reused."""
+    return bfcl_checker_python(root)
 
 
 def _driver(python: Path, command: str, spec: dict[str, Any]) -> Any:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from turnloom.export.bfcl_checker import BfclCheckerError, bfcl_checker_python
 from turnloom.schema import CheckResult, Dialogue, Message, Plan, PlanStep, ToolCall, ToolResult, ToolSpec, Verdict
 
 # ---------------------------------------------------------------- tools
@@ -352,47 +349,18 @@ def pairs_file(tmp_path: Path, pairs: list[dict[str, object]]) -> Path:
 
 # ---------------------------------------------------------------- BFCL's checker, in its own venv
 
-BFCL_EVAL = "bfcl-eval==2026.3.23"
-# What `from bfcl_eval.eval_checker.ast_eval.ast_checker import ast_checker` imports: the checker
-# module pulls in bfcl_eval's model registry, which imports each provider SDK at module level.
-# bfcl-eval's other pins (numpy 1.26, networkx 3.3, sentence-transformers, faiss...) are left out.
-_IMPORT_DEPS = """anthropic>=0.75.0 openai>=1.86.0 cohere==5.18.0 mistralai==1.7.0 google-genai>=1.52.0 boto3
-    qwen-agent writer-sdk>=2.1.0 datamodel-code-generator==0.25.7 overrides tenacity>=8.5.0 filelock==3.20.0 requests
-    tree_sitter==0.21.3 tree-sitter-java==0.21.0 tree-sitter-javascript==0.21.4 soundfile"""
-BFCL_IMPORT_DEPS = tuple(_IMPORT_DEPS.split())
 _OFFLINE = re.compile(
     "Could not find a version|No matching distribution|Max retries exceeded|Failed to establish a new connection"
     "|Temporary failure in name resolution|Network is unreachable|ConnectTimeout|ReadTimeout"
 )
 
 
-def _pip(venv: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="session")
 def bfcl_python() -> Path:
     """The Python of a venv holding bfcl-eval and only what its AST checker imports; built once, reused."""
-    root = Path(os.environ.get("TURNLOOM_BFCL_VENV", Path.home() / ".cache" / "turnloom-tests" / "bfcl-venv"))
-    ready = root / ".turnloom-ready"
-    stamp = "\n".join((BFCL_EVAL, *sorted(BFCL_IMPORT_DEPS)))
-    root.parent.mkdir(parents=True, exist_ok=True)
-    with open(root.parent / f".{root.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (ready.is_file() and ready.read_text() == stamp):
-            if not (root / "bin" / "python").exists():
-                subprocess.run([sys.executable, "-m", "venv", "--clear", str(root)], check=True)
-            for args in (("--no-deps", BFCL_EVAL), BFCL_IMPORT_DEPS):
-                proc = _pip(root, *args)
-                if proc.returncode != 0:
-                    output = proc.stdout + proc.stderr
-                    if _OFFLINE.search(output):
-                        pytest.skip(f"pip cannot reach the package registry to install bfcl-eval: {output[-400:]}")
-                    pytest.fail(f"installing bfcl-eval's checker failed:\n{output[-4000:]}")
-            ready.write_text(stamp)
-    return root / "bin" / "python"
+    try:
+        return bfcl_checker_python()
+    except BfclCheckerError as exc:
+        if _OFFLINE.search(exc.output):
+            pytest.skip(f"pip cannot reach the package registry to install bfcl-eval: {exc.output[-400:]}")
+        pytest.fail(f"installing bfcl-eval's checker failed:\n{exc.output[-4000:]}")
