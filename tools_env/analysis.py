@@ -38,7 +38,8 @@ import yaml
 from turnloom.schema import ToolSpec
 from turnloom.tools_env.flow import normalize_name
 
-__all__ = ["STATUS_VALUES", "OpKind", "ToolProfile", "profile_tool", "singular", "split_words"]
+__all__ = ["STATUS_VALUES", "OpKind", "ToolProfile", "operation", "operation_verb", "profile_tool", "singular",
+           "split_words"]
 
 OpKind = Literal["create", "read", "list", "update", "delete", "status", "action"]
 
@@ -229,8 +230,9 @@ def _entity_from_words(words: list[str], verb_at: int = 0) -> str | None:
     return "_".join(singular(w) for w in cut[-2:]) if len(cut) > 1 else singular(cut[0])
 
 
-def _http_operation(tool: ToolSpec) -> tuple[OpKind, str | None] | None:
-    """(kind, entity) from the HTTP method and path template; None without them."""
+def _http_operation(tool: ToolSpec) -> tuple[OpKind, str | None, str | None] | None:
+    """(kind, entity, the path's action word) from the HTTP method and path template; None
+    without them."""
     http = tool.http
     if http is None:
         return None
@@ -248,21 +250,21 @@ def _http_operation(tool: ToolSpec) -> tuple[OpKind, str | None] | None:
         owner = next((s for i, s in reversed(literal[:-1])), "")
         entity = singular(normalize_name(owner)) if owner else None
         kind: OpKind = "status" if words[0] in STATUS_VALUES else _VERBS[words[0]]
-        return ("action" if kind in ("create", "list") else kind), entity
+        return ("action" if kind in ("create", "list") else kind), entity, words[0]
     entity = singular(normalize_name(last))
     if words and _VERBS.get(words[0]) in ("list", "read") and len(literal) > 1:
         # GET /pet/findByStatus, POST /users/search: a verb on the collection before it
         entity = singular(normalize_name(literal[-2][1]))
         if _VERBS[words[0]] == "list" or method == "get" and _VERBS[words[0]] == "read":
-            return "list", entity
+            return "list", entity, None
     if method == "get":
-        return ("read" if item else "list"), entity
+        return ("read" if item else "list"), entity, None
     if method == "delete":
-        return ("delete" if item else "action"), entity
+        return ("delete" if item else "action"), entity, None
     if method in ("put", "patch"):
-        return "update", entity
+        return "update", entity, None
     if method == "post":
-        return ("update" if item else "create"), entity
+        return ("update" if item else "create"), entity, None
     return None
 
 
@@ -291,23 +293,45 @@ def profile_tool(tool: ToolSpec) -> ToolProfile:
 def operation(tool: ToolSpec) -> tuple[OpKind | None, str | None]:
     """The kind and entity the tool's HTTP binding, name and annotations say, before its
     schemas are consulted (what a response shape is inferred from when none is declared)."""
+    kind, entity, _ = _operation(tool)
+    return kind, entity
+
+
+def operation_verb(tool: ToolSpec) -> str | None:
+    """The word that says what the tool does: the action of its path (``archive`` in
+    ``POST /pets/{id}/archive``), else the verb of its name (``cancel`` in ``cancel_order``)."""
+    return _operation(tool)[2]
+
+
+@lru_cache(maxsize=65536)
+def _operation_cached(key: str) -> tuple[OpKind | None, str | None, str | None]:
+    return _read_operation(ToolSpec.model_validate_json(key))
+
+
+def _operation(tool: ToolSpec) -> tuple[OpKind | None, str | None, str | None]:
+    return _operation_cached(tool.key())
+
+
+def _read_operation(tool: ToolSpec) -> tuple[OpKind | None, str | None, str | None]:
     words = split_words(tool.name)
     kind, at = _verb(words)
     entity = _entity_from_words(words, max(at, 0))
+    verb = words[at] if at >= 0 else None
     http = _http_operation(tool)
     if http is not None:
-        http_kind, http_entity = http
+        http_kind, http_entity, http_verb = http
         entity = http_entity or entity
         # the name refines a generic HTTP reading: POST /orders/{id}/cancel, PUT /pets/{id}/archive
-        kind = kind if kind == "status" and http_kind in ("action", "update", "create") else http_kind
+        if not (kind == "status" and http_kind in ("action", "update", "create")):
+            kind, verb = http_kind, http_verb or verb
     if "read-only" in tool.tags and kind in ("create", "update", "delete", "status"):
         kind = "read" if _id_params(tool) else "list"
-    return kind, entity
+    return kind, entity, verb
 
 
 def _infer(tool: ToolSpec) -> ToolProfile:
     words = split_words(tool.name)
-    kind, name_entity = operation(tool)
+    kind, name_entity, verb = _operation(tool)
     returns = _top(tool.returns) if tool.returns else {}
     rprops = _props(returns)
     collection = _array_of_objects(returns)
@@ -369,10 +393,5 @@ def _infer(tool: ToolSpec) -> ToolProfile:
         collection=collection if kind == "list" else None,
         required=required,
         optional=optional,
-        verb=_verb_word(words),
+        verb=verb,
     )
-
-
-def _verb_word(words: list[str]) -> str | None:
-    _, at = _verb(words)
-    return words[at] if at >= 0 else None

@@ -28,7 +28,15 @@ from typing import Any
 import yaml
 
 from turnloom.schema import ToolSpec
-from turnloom.tools_env.analysis import STATUS_VALUES, _id_params, _is_id, operation, singular, split_words
+from turnloom.tools_env.analysis import (
+    STATUS_VALUES,
+    _id_params,
+    _is_id,
+    operation,
+    operation_verb,
+    singular,
+    split_words,
+)
 from turnloom.tools_env.flow import CONTROL_PARAMS, normalize_name
 
 __all__ = ["INFERRED_TAG", "infer_returns", "with_inferred_returns"]
@@ -112,8 +120,8 @@ def _entities(tools: Sequence[ToolSpec]) -> dict[str, _Entity]:
                 ent.fields.setdefault(key, _field(schema))
             ent.defs.update({k: v for k, v in tool.parameters.get("$defs", {}).items() if k not in ent.defs})
         if kind == "status":
-            verb = next((w for w in split_words(tool.name) if w in STATUS_VALUES), None)
-            if verb and STATUS_VALUES[verb][0] not in ent.statuses:
+            verb = operation_verb(tool)
+            if verb in STATUS_VALUES and STATUS_VALUES[verb][0] not in ent.statuses:
                 ent.statuses.append(STATUS_VALUES[verb][0])
     return found
 

@@ -278,3 +278,21 @@ def test_field_semantics_from_names_and_descriptions(name: str, description: str
 
     found = field_provider(name, description)
     assert found is not None and found.key == key
+
+
+def test_a_status_change_named_by_the_path_alone_sets_the_status() -> None:
+    """``POST /tickets/{ticketId}/close`` closes the ticket even when the tool's own name says
+    nothing (``ticket_shutdown``): the status verb comes from the path."""
+    tid = {"type": "string"}
+    tools = with_inferred_returns([
+        _tool("create_ticket", {"title": S}, ("title",), http=("post", "/tickets"), body=("title",)),
+        _tool("get_ticket", {"ticketId": tid}, ("ticketId",), http=("get", "/tickets/{ticketId}")),
+        _tool("ticket_shutdown", {"ticketId": tid}, ("ticketId",), http=("post", "/tickets/{ticketId}/close")),
+    ])
+    call = _Session(tools)
+    assert call.env.profiles["ticket_shutdown"].verb == "close"
+    made = call("create_ticket", title="Printer jam")
+    key = next(k for k in made.content if k.lower().endswith("id"))
+    assert call("get_ticket", ticketId=made.content[key]).content["status"] == "active"
+    assert call("ticket_shutdown", ticketId=made.content[key]).content["status"] == "closed"
+    assert call("get_ticket", ticketId=made.content[key]).content["status"] == "closed"
