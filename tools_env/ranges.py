@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Collection, Mapping
 from typing import Any
+
+from turnloom.tools_env.flow import normalize_name
 
 __all__ = ["RANGE_WORDS", "as_date", "inverted_ranges", "range_pairs", "repair_ranges"]
 
@@ -24,7 +25,6 @@ RANGE_WORDS: tuple[tuple[str, str], ...] = (
     ("since", "until"), ("earliest", "latest"), ("pickup", "dropoff"), ("pickup", "return"),
     ("departure", "return"), ("arrival", "departure"), ("after", "before"),
 )
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 Day = dt.date | dt.datetime
 
@@ -39,10 +39,6 @@ def as_date(value: Any) -> Day | None:
         return None
 
 
-def _snake(name: str) -> str:
-    return _CAMEL.sub("_", name).lower()
-
-
 def range_pairs(names: Collection[str]) -> list[tuple[str, str]]:
     """``(start, end)`` argument names among ``names`` that form a range, in name order."""
     return list(_range_pairs(tuple(names)))
@@ -50,7 +46,7 @@ def range_pairs(names: Collection[str]) -> list[tuple[str, str]]:
 
 @functools.lru_cache(maxsize=4096)
 def _range_pairs(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    by_snake = {_snake(n): n for n in names}
+    by_snake = {normalize_name(n): n for n in names}
     out = []
     for snake, name in sorted(by_snake.items()):
         padded = f"_{snake}_"

@@ -15,32 +15,29 @@ from __future__ import annotations
 
 import json
 import re
-from collections import OrderedDict
 from typing import Any
 
 from turnloom.agents.verify._rules import RuleContext, _fail, _forms, _leaves, _norm, _ok
 from turnloom.schema import CheckResult
+from turnloom.tools_env._memo import Memo
 
 __all__ = ["DIALOGUE_MEANING_RULES", "REPLY_RULES"]
 
 _JSON_START = re.compile(r"[\[{]\s*[\"{\[]")
 
 
-#: id(result content) -> (content, its sayable values); holds the content, so an id is never
-#: reused while its entry lives (turns re-verify the same results)
-_SAYABLE: OrderedDict[int, tuple[Any, list[str]]] = OrderedDict()
+#: id(result content) -> its sayable values (the entry holds the content, so the id stays its
+#: own; turns re-verify the same results)
+_SAYABLE = Memo(2048)
 
 
 def _sayable(content: Any) -> list[str]:
     """The result values a reply could mention: strings and numbers, normalized (memoized)."""
-    hit = _SAYABLE.get(id(content))
-    if hit is not None and hit[0] is content:
-        return hit[1]
-    out = _values(content)
-    _SAYABLE[id(content)] = (content, out)
-    if len(_SAYABLE) > 2048:
-        _SAYABLE.popitem(last=False)
-    return out
+    found, values = _SAYABLE.get(id(content), content)
+    if not found:
+        values = _values(content)
+        _SAYABLE.put(id(content), content, values)
+    return values  # type: ignore[no-any-return]
 
 
 def _values(content: Any) -> list[str]:
