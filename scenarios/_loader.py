@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from turnloom.scenarios._model import Scenario
+from turnloom.scenarios._model import Scenario, clean_loc
 from turnloom.schema import ToolSpec
 from turnloom.tools_env.infer_returns import with_inferred_returns
 
@@ -60,7 +60,7 @@ def _merge(base: Any, over: Any) -> Any:
 
 def _format_loc(loc: tuple[Any, ...]) -> str:
     out = ""
-    for part in loc:
+    for part in clean_loc(loc):
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
 
@@ -170,46 +170,65 @@ def _semantic_problems(where: str, scenario: Scenario) -> list[str]:
 
 
 def _backend_problems(where: str, scenario: Scenario) -> list[str]:
-    """Read ``world.backend.state`` from its file (into the scenario) and check that the class
-    imports and its state loads and can be stored as JSON."""
-    backend = scenario.world.backend
-    if backend is None:
+    """Read each ``world.backend`` state from its file (into the scenario) and check that every class
+    imports, its state loads and can be stored as JSON, and no two classes answer the same tool."""
+    backends = scenario.world.backends()
+    if not backends:
         return []
-    from turnloom.tools_env.python_backend import BackendError, PythonBackend
+    from turnloom.tools_env.python_backend import BackendError, PythonBackend, method_owners
 
-    if isinstance(backend.state, str):
-        path = Path(backend.state)
-        if not path.is_absolute() and Path(where).exists():
-            path = Path(where).parent / path
+    many = isinstance(scenario.world.backend, list)
+    problems: list[str] = []
+    missing: set[str] = set()
+    for i, backend in enumerate(backends):
+        field = f"world.backend[{i}]" if many else "world.backend"
+        if isinstance(backend.state, str):
+            path = Path(backend.state)
+            if not path.is_absolute() and Path(where).exists():
+                path = Path(where).parent / path
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except OSError as exc:
+                problems.append(f"{where}: {field}.state: cannot read {path} ({exc.strerror or exc})")
+                continue
+            except yaml.YAMLError as exc:
+                problems.append(f"{where}: {field}.state: {path} is not valid JSON or YAML: {exc}")
+                continue
+            if not isinstance(data, dict):
+                problems.append(f"{where}: {field}.state: {path}: expected a mapping, got {type(data).__name__}")
+                continue
+            backend.state = data
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            return [f"{where}: world.backend.state: cannot read {path} ({exc.strerror or exc})"]
-        except yaml.YAMLError as exc:
-            return [f"{where}: world.backend.state: {path} is not valid JSON or YAML: {exc}"]
-        if not isinstance(data, dict):
-            return [f"{where}: world.backend.state: {path}: expected a mapping, got {type(data).__name__}"]
-        backend.state = data
-    try:
-        cls = PythonBackend(backend.python)
-        cls.encode(cls.fresh(backend.state))
-    except BackendError as exc:
-        return [f"{where}: world.backend.python: {exc}"]
-    return []
+            cls = PythonBackend(backend.python)
+            cls.encode(cls.fresh(backend.state))
+        except BackendError as exc:
+            if exc.missing and backend.install:
+                if exc.missing not in missing:  # one line per missing package, however many classes need it
+                    problems.append(f"{where}: {field}.python: {backend.python} needs the package "
+                                    f"{exc.missing!r}, which is not installed; install it with: {backend.install}")
+                missing.add(exc.missing)
+            else:
+                problems.append(f"{where}: {field}.python: {exc}")
+    if many and not problems:
+        try:
+            method_owners([b.python for b in backends])
+        except BackendError as exc:
+            problems.append(f"{where}: world.backend: {exc}")
+    return problems
 
 
 def scenario_bindings(scenario: Scenario, tools: list[ToolSpec] | None = None) -> dict[str, str]:
-    """Tool name -> binding: ``world.bindings`` plus, with a ``world.backend``, every tool named
-    like a public method of its class (``package.module:Class.method``)."""
+    """Tool name -> binding: ``world.bindings`` plus, with ``world.backend`` classes, every tool named
+    like a public method of one of them (``package.module:Class.method``)."""
     out: dict[str, str] = {}
-    backend = scenario.world.backend
-    if backend is not None:
-        from turnloom.tools_env.python_backend import load_class, method_ref, public_methods
+    backends = scenario.world.backends()
+    if backends:
+        from turnloom.tools_env.python_backend import method_owners, method_ref
 
-        methods = set(public_methods(load_class(backend.python)))
+        owners = method_owners([b.python for b in backends])
         for tool in tools if tools is not None else scenario_tools(scenario):
-            if tool.name in methods:
-                out[tool.name] = method_ref(backend.python, tool.name)
+            if tool.name in owners:
+                out[tool.name] = method_ref(owners[tool.name], tool.name)
     out.update(scenario.world.bindings)
     return out
 
@@ -228,8 +247,10 @@ def scenario_tools(scenario: Scenario) -> list[ToolSpec]:
                 not src.domains and not src.names
             ):
                 tools.setdefault(t.name, t)
-    if not tools and scenario.world.backend is not None:
-        from turnloom.tools_env.python_backend import class_tools, load_class
+    if not tools and scenario.world.backends():
+        from turnloom.tools_env.python_backend import class_tools, load_class, method_owners
 
-        tools = {t.name: t for t in class_tools(load_class(scenario.world.backend.python))}
+        method_owners([b.python for b in scenario.world.backends()])  # no tool answered by two classes
+        for backend in scenario.world.backends():
+            tools.update((t.name, t) for t in class_tools(load_class(backend.python)))
     return with_inferred_returns([tools[k] for k in sorted(tools)])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from turnloom.schema import STEP_KINDS, ToolSpec
 from turnloom.tools_env.env import EnvSettings
@@ -21,6 +21,7 @@ __all__ = [
     "UserSettings",
     "VerifySettings",
     "WorldSettings",
+    "clean_loc",
 ]
 
 DEFAULT_MIX: dict[str, float] = {
@@ -102,6 +103,21 @@ class BackendSettings(_Strict):
     #: its initial state: a mapping (given to ``_load_scenario`` when the class has it, else set as
     #: attributes), or a JSON/YAML file holding one (relative to the scenario file)
     state: str | dict[str, Any] | None = None
+    #: the command that installs the class's package, shown when the package is not installed
+    install: str | None = None
+
+
+#: how pydantic names the two forms of ``world.backend`` in an error's path (left out when the path is shown)
+_ONE, _MANY = "one class", "list of classes"
+
+
+def _backend_form(value: Any) -> str:
+    return _MANY if isinstance(value, list) else _ONE
+
+
+def clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An error path as the scenario file spells it (without the name of the union member tried)."""
+    return tuple(part for part in loc if part not in (_ONE, _MANY))
 
 
 class WorldSettings(_Strict):
@@ -113,8 +129,27 @@ class WorldSettings(_Strict):
     #: tools answered by the LLM tool simulator (``models.tool``) instead of the schema-driven mock;
     #: ``["*"]`` for all
     llm_tools: list[str] = Field(default_factory=list)
-    #: a Python class whose methods answer the tools of the same names (its state kept in the world)
-    backend: BackendSettings | None = None
+    #: Python classes whose methods answer the tools of the same names (their state kept in the world):
+    #: one class, or a list of them (no two may have a public method of the same name)
+    backend: Annotated[Annotated[BackendSettings, Tag(_ONE)] | Annotated[list[BackendSettings], Tag(_MANY)],
+                       Discriminator(_backend_form)] | None = None
+
+    @field_validator("backend")
+    @classmethod
+    def _distinct_classes(cls, backend: BackendSettings | list[BackendSettings] | None) -> Any:
+        if isinstance(backend, list):
+            seen: set[str] = set()
+            for item in backend:
+                if item.python in seen:
+                    raise ValueError(f"class {item.python} is listed twice; expected each class once")
+                seen.add(item.python)
+        return backend
+
+    def backends(self) -> list[BackendSettings]:
+        """The backend classes, in the order given (none, one or several)."""
+        if self.backend is None:
+            return []
+        return list(self.backend) if isinstance(self.backend, list) else [self.backend]
 
 
 class UserSettings(_Strict):

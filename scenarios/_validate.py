@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from turnloom.scenarios._checks import cycle_findings, name_findings
 from turnloom.scenarios._loader import ScenarioError, _format_loc, _locate, read_scenario_data, scenario_tools
-from turnloom.scenarios._model import Scenario
+from turnloom.scenarios._model import Scenario, clean_loc
 from turnloom.schema import STEP_KINDS, ToolSpec
 from turnloom.tools_env.env import BindingError, EnvSettings, load_binding
 
@@ -133,7 +133,7 @@ def _model_problems(report: _Report, data: dict[str, Any], parent_ok: bool) -> N
         Scenario.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            loc = clean_loc(tuple(err["loc"]))
             if loc in (("plan",), ("tools", "inline")) and err["type"] == "value_error":
                 continue  # the plan's cross-field checks and the schema cycles are reported one by one below
             if err["type"] == "missing" and not parent_ok:
@@ -274,17 +274,28 @@ def _tool_problems(report: _Report, data: dict[str, Any], parent_ok: bool) -> se
             names.add(t.name)
     world = data.get("world")
     backend = world.get("backend") if isinstance(world, dict) else None
-    if not names and isinstance(backend, dict) and isinstance(backend.get("python"), str):
-        from turnloom.tools_env.python_backend import BackendError, PythonBackend
+    given: list[tuple[Loc, Any]] = [(("world", "backend", i), b) for i, b in enumerate(backend)] \
+        if isinstance(backend, list) else [(("world", "backend"), backend)]
+    classes: list[tuple[Loc, dict[str, Any]]] = [
+        (loc, b) for loc, b in given if isinstance(b, dict) and isinstance(b.get("python"), str)]
+    if not names and classes:
+        from turnloom.tools_env.python_backend import BackendError, PythonBackend, method_owners
 
-        try:  # the class's public methods are the tools; its state must load and be storable
-            py = PythonBackend(backend["python"])
-            names = set(py.methods)
-            state = backend.get("state")
-            if state is None or isinstance(state, dict):
-                py.encode(py.fresh(state))
+        for loc, item in classes:
+            try:  # the class's public methods are the tools; its state must load and be storable
+                py = PythonBackend(item["python"])
+                names |= py.methods
+                state = item.get("state")
+                if state is None or isinstance(state, dict):
+                    py.encode(py.fresh(state))
+            except BackendError as exc:
+                hint = f"; install it with: {item['install']}" if exc.missing and item.get("install") else ""
+                report.add((*loc, "python"), f"{exc}{hint}")
+                return None
+        try:
+            method_owners([item["python"] for _, item in classes])
         except BackendError as exc:
-            report.add(("world", "backend", "python"), str(exc))
+            report.add(("world", "backend"), str(exc))
             return None
     if not names and parent_ok and not raw.get("mcp"):  # a live server lists its tools at run time
         report.add(("tools",), "the scenario selects no tools; expected inline tools or a pool selection")

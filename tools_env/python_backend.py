@@ -18,7 +18,7 @@ import importlib
 import math
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from turnloom.schema import ToolSpec, canonical_json
@@ -32,6 +32,7 @@ __all__ = [
     "UnserializableState",
     "class_tools",
     "json_content",
+    "method_owners",
     "load_class",
     "method_ref",
     "public_methods",
@@ -54,7 +55,12 @@ def json_content(value: Any) -> Any:
 
 
 class BackendError(ValueError):
-    """A class backend cannot be loaded or set up."""
+    """A class backend cannot be loaded or set up; ``missing`` names the top-level module that is
+    not installed when that is why."""
+
+    def __init__(self, message: str, *, missing: str | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 def load_class(ref: str) -> type[Any]:
@@ -66,6 +72,13 @@ def load_class(ref: str) -> type[Any]:
         sys.path.append(os.getcwd())
     try:
         obj: Any = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        top = module_name.split(".")[0]
+        if exc.name == top:  # the package itself is absent (not a module it imports)
+            raise BackendError(f"python class {ref!r}: cannot import module {module_name!r}: package {top!r} is "
+                               "not installed", missing=top) from exc
+        raise BackendError(f"python class {ref!r}: cannot import module {module_name!r}: "
+                           f"{type(exc).__name__}: {exc}") from exc
     except Exception as exc:  # any import failure is reported, never swallowed
         raise BackendError(f"python class {ref!r}: cannot import module {module_name!r}: "
                            f"{type(exc).__name__}: {exc}") from exc
@@ -76,6 +89,19 @@ def load_class(ref: str) -> type[Any]:
     if not isinstance(obj, type):
         raise BackendError(f"python class {ref!r}: {qualname!r} is not a class")
     return obj
+
+
+def method_owners(class_refs: Sequence[str]) -> dict[str, str]:
+    """Public method name -> the class (of ``class_refs``) that has it; :class:`BackendError` naming
+    both classes and the method when two of them have a method of the same name."""
+    owners: dict[str, str] = {}
+    for ref in class_refs:
+        for method in public_methods(load_class(ref)):
+            other = owners.setdefault(method, ref)
+            if other != ref:
+                raise BackendError(f"classes {other} and {ref} both have a public method {method!r}; "
+                                   "expected each tool name answered by one class")
+    return owners
 
 
 def method_ref(class_ref: str, method: str) -> str:

@@ -83,9 +83,9 @@ class Simulator:
         self.agent_refs = refs
         self.agents: dict[str, Agent] = built
         self._graphs: OrderedDict[tuple[str, ...], tuple[ToolEnvironment, Any]] = OrderedDict()
-        #: tool -> binding (``world.bindings`` and the methods of ``world.backend``'s class)
+        #: tool -> binding (``world.bindings`` and the methods of ``world.backend``'s classes)
         self.bindings = scenario_bindings(scenario, self.tools)
-        self._backend_state: dict[str, Any] | None = None
+        self._backend_states: list[tuple[str, dict[str, Any]]] | None = None
         self._tool_graph: Any = None
 
     # -- per tool subset ------------------------------------------------------------------
@@ -138,7 +138,7 @@ class Simulator:
             "bindings": dict(self.bindings),
             "llm_tools": list(s.world.llm_tools) if "tool" in self.agents else [],
             "system_prompt": s.system_prompt,
-            **({"live": self.live.key} if self.live is not None else {}),
+            **({"live": self.live.key, "live_tools": sorted(self.live.names)} if self.live is not None else {}),
         }
 
     def start(self, index: int, seed: int, *, checkpointer: Any = None,
@@ -148,8 +148,8 @@ class Simulator:
         tools = self.tools_for(index, seed)
         env, graph = self.graph_for(tools, checkpointer, interrupt_before)
         world = env.new_world(seed=derive_seed(dseed, "world"), seed_data=self.scenario.world.seed_data)
-        if self.scenario.world.backend is not None:
-            world = world.with_memo(*self._initial_backend_state())
+        for key, backend_state in self._initial_backend_states():
+            world = world.with_memo(key, backend_state)
         if self.live is not None:
             self.live.note_dialogue(world.seed, index)
         state = initial_state(
@@ -160,19 +160,20 @@ class Simulator:
                                   "configurable": {"thread_id": state["dialogue_id"]}}
         return graph, dict(state), config
 
-    def _initial_backend_state(self) -> tuple[str, dict[str, Any]]:
-        """(world memo key, state) of a fresh instance of ``world.backend``'s class, loaded once."""
+    def _initial_backend_states(self) -> list[tuple[str, dict[str, Any]]]:
+        """(world memo key, state) of a fresh instance of each ``world.backend`` class, loaded once."""
         from turnloom.tools_env.python_backend import BackendError, PythonBackend, state_key
 
-        backend = self.scenario.world.backend
-        assert backend is not None
-        if self._backend_state is None:
-            if isinstance(backend.state, str):
-                raise BackendError(f"world.backend.state: {backend.state!r} is a file; load the scenario "
-                                   "with load_scenario to read it")
-            py = PythonBackend(backend.python)
-            self._backend_state = py.encode(py.fresh(backend.state))
-        return state_key(backend.python), self._backend_state
+        if self._backend_states is None:
+            states = []
+            for backend in self.scenario.world.backends():
+                if isinstance(backend.state, str):
+                    raise BackendError(f"world.backend.state: {backend.state!r} is a file; load the scenario "
+                                       "with load_scenario to read it")
+                py = PythonBackend(backend.python)
+                states.append((state_key(backend.python), py.encode(py.fresh(backend.state))))
+            self._backend_states = states
+        return self._backend_states
 
     async def simulate(self, index: int, seed: int) -> Dialogue:
         return (await self.simulate_with_usage(index, seed))[0]
@@ -246,5 +247,5 @@ def dialogue_from_state(state: Mapping[str, Any]) -> Dialogue:
         turn_verdicts=list(state.get("turn_verdicts", [])),
         verdict=verdict,
         stats=stats,
-        settings={k: ctx[k] for k in ("env", "verify", "bindings", "llm_tools") if k in ctx},
+        settings={k: ctx[k] for k in ("env", "verify", "bindings", "llm_tools", "live_tools") if k in ctx},
     )

@@ -12,12 +12,13 @@ import pytest
 from langgraph.errors import GraphRecursionError
 from typer.testing import CliRunner
 
+from tests.scenarios.bfcl_helpers import runnable_builtins
 from turnloom.agents import AgentOutput, AgentView
 from turnloom.agents.offline import OfflineAssistant
 from turnloom.cli import app
 from turnloom.graphs.dialogue import merge_messages
 from turnloom.graphs.direct import DirectDialogue, apply_update
-from turnloom.scenarios import builtin_names, load_scenario
+from turnloom.scenarios import load_scenario
 from turnloom.schema import Message
 from turnloom.simulate import Simulator
 
@@ -31,7 +32,7 @@ def _records(sim: Simulator, n: int, seed: int = 7) -> list[str]:
 
 #: scenarios over a live MCP server answer from the real service (a clock): compared through
 #: their cassettes in tests/turnloom/test_run_live_mcp.py instead
-OFFLINE_BUILTINS = [n for n in builtin_names() if load_scenario(n).tools.mcp is None]
+OFFLINE_BUILTINS = [n for n in runnable_builtins() if load_scenario(n).tools.mcp is None]
 
 
 @pytest.mark.parametrize("name", OFFLINE_BUILTINS)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from turnloom.scenarios import ScenarioError, builtin_names, load_scenario
+from tests.scenarios.bfcl_helpers import runnable_builtins
+from turnloom.scenarios import ScenarioError, load_scenario
 from turnloom.scenarios._validate import validate_scenario
 
 VALID = """\
@@ -39,7 +40,7 @@ def _one(problems: list[str], path: str, field: str) -> str:
 
 def test_valid_file_and_every_builtin_have_no_problems(tmp_path: Path) -> None:
     assert validate_scenario(_write(tmp_path, VALID)) == []
-    for name in builtin_names():
+    for name in runnable_builtins():
         assert validate_scenario(name) == [], name
 
 

@@ -243,7 +243,9 @@ def test_stepping_back_restores_the_class_state(tmp_path: Path) -> None:
         stepper = Stepper(sim, index=0, seed=5)
         await stepper.start()
         seen = []
-        while not stepper.done and len([s for s in seen if s[0] == "tool"]) < 2:
+        # until a call has changed the class state (grounded plans may open with reads of existing notes)
+        while not stepper.done and (len([s for s in seen if s[0] == "tool"]) < 2
+                                    or stepper.world.memo[key] == seen[0][1]):
             seen.append((stepper.next_nodes[0], stepper.world.memo[key], stepper.world.digest()))
             await stepper.next()
         end = (stepper.world.memo[key], stepper.world.digest())
@@ -325,3 +327,90 @@ def test_mcts_replays_backend_dialogues_and_branches_share_no_state(tmp_path: Pa
     _, left = _call(env, root, "add_note", title="left")
     _, right = _call(env, root, "add_note", 1, title="right")
     assert left.content["note_id"] == right.content["note_id"] == "n3"
+
+
+# -- several classes ---------------------------------------------------------------------------
+_TWO = ("    - python: notes_backend:ScenarioNotes\n      state: notes_state.json\n"
+        "    - python: reminders_backend:Reminders\n      state: {items: [{text: water the plants}]}\n")
+
+
+def test_a_list_of_classes_binds_the_tools_of_every_class(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, _TWO)
+    sim = Simulator(load_scenario(str(path)))
+    names = {t.name for t in sim.tools}
+    assert {"add_note", "get_note", "set_reminder", "list_reminders"} <= names
+    assert sim.bindings["add_note"] == "notes_backend:ScenarioNotes.add_note"
+    assert sim.bindings["set_reminder"] == "reminders_backend:Reminders.set_reminder"
+    notes, reminders = state_key("notes_backend:ScenarioNotes"), state_key("reminders_backend:Reminders")
+    env = ToolEnvironment(sim.tools, bindings=sim.bindings)
+    world = sim.start(0, seed=1)[1]["world"]
+    assert world.memo[notes]["next_id"] == 3 and world.memo[reminders]["counter"] == 1
+    world, made = _call(env, world, "set_reminder", text="call mum")
+    world, note = _call(env, world, "add_note", 1, title="Plan")
+    assert made.content["reminder_id"] == "r2" and note.content["note_id"] == "n3"
+    assert world.memo[reminders]["counter"] == 2 and world.memo[notes]["next_id"] == 4
+
+
+def test_dialogues_over_several_classes_start_fresh_replay_and_step_back(tmp_path: Path) -> None:
+    from turnloom.itool import replay_env
+
+    path = _scenario(tmp_path, _TWO)
+    sim = Simulator(load_scenario(str(path)))
+    keys = (state_key("notes_backend:ScenarioNotes"), state_key("reminders_backend:Reminders"))
+    dialogues = [asyncio.run(sim.simulate(i, seed=3)) for i in range(8)]
+    used = {c.name for d in dialogues for m in d.messages for c in m.tool_calls}
+    assert used & {"set_reminder", "list_reminders"} and used & {"add_note", "get_note", "list_notes"}, used
+    for d in dialogues:
+        assert d.world_initial["memo"][keys[0]]["next_id"] == 3 and d.world_initial["memo"][keys[1]]["counter"] == 1
+        assert all(c.passed for c in d.verdict.checks if c.rule == "state_replay"), d.verdict.checks
+        if d.stats["calls"]:
+            assert replay_env(d).reproduces, d.id
+
+    async def go() -> None:  # stepping back restores the state of both classes
+        stepper = Stepper(sim, index=0, seed=3)
+        await stepper.start()
+        seen = []
+        while not stepper.done:
+            seen.append(stepper.world.digest())
+            await stepper.next()
+        for digest in reversed(seen):
+            assert await stepper.back()
+            assert stepper.world.digest() == digest
+
+    asyncio.run(go())
+
+
+def test_two_classes_with_the_same_method_or_a_class_twice_is_one_scenario_error(tmp_path: Path) -> None:
+    cases = [
+        ("    - python: notes_backend:NotesApp\n    - python: reminders_backend:ClashingNotes\n",
+         "world.backend: classes notes_backend:NotesApp and reminders_backend:ClashingNotes both have a public "
+         "method 'add_note'"),
+        ("    - python: notes_backend:NotesApp\n    - python: notes_backend:NotesApp\n",
+         "world.backend: Value error, class notes_backend:NotesApp is listed twice"),
+        ("    - python: notes_backend:NotesApp\n    - python: notes_backend:Connected\n",
+         "world.backend[1].python: python class notes_backend:Connected: its state cannot be stored as JSON"),
+        ("    - python: notes_backend:NotesApp\n    - state: {}\n", "world.backend[1].python: required field"),
+    ]
+    for backend, says in cases:
+        path = _scenario(tmp_path, backend)
+        with pytest.raises(ScenarioError) as info:
+            load_scenario(str(path))
+        assert [p for p in info.value.problems if p.startswith(f"{path}: {says}")], info.value.problems
+    result = CliRunner().invoke(app, ["run", str(_scenario(tmp_path, cases[0][0])), "-n", "1", "-o",
+                                      str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 2 and "both have a public method 'add_note'" in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "out").exists(), result.output
+    from turnloom.scenarios._validate import validate_scenario
+
+    problems = validate_scenario(str(_scenario(tmp_path, cases[0][0])))
+    assert any("both have a public method 'add_note'" in p for p in problems), problems
+
+
+def test_a_missing_package_names_it_and_the_install_command(tmp_path: Path) -> None:
+    backend = ("    python: not_installed_pkg.sub:Cls\n"
+               "    install: pip install --no-deps not-installed-pkg==1.0\n")
+    result = CliRunner().invoke(app, ["run", str(_scenario(tmp_path, backend)), "-n", "1", "-o",
+                                      str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+    assert "'not_installed_pkg', which is not installed; install it with: pip install --no-deps " \
+           "not-installed-pkg==1.0" in result.output

@@ -53,6 +53,30 @@ def _user_errors() -> Iterator[None]:
         fail(f"{getattr(exc, 'filename', None) or ''}: {exc.strerror or exc}".lstrip(": "))
 
 
+#: the ``--replay`` option of the commands that execute a dialogue's tool calls
+ReplayOption = Annotated[Path | None, typer.Option(
+    "--replay", help="Cassette of the run (its OUT/cassette.jsonl) that answers the dialogues' live MCP tools, "
+    "offline; default: cassette.jsonl beside DATA when there is one.")]
+
+
+@contextmanager
+def _live_tools(data: Path, dialogues: list[Any], replay: Path | None, executor: str = "local") -> Iterator[None]:
+    """Answer the live MCP tools of ``dialogues`` from the run's cassette (``--replay`` or
+    ``cassette.jsonl`` beside DATA) while the block runs; one clear line when none answers them."""
+    from turnloom.itool._steps import live_cassette, live_tool_names, open_cassette, replaying_cassette
+
+    beside = data.parent / "cassette.jsonl"
+    path = replay if replay is not None else beside if beside.is_file() else None
+    live = [d for d in dialogues if live_tool_names(d)]
+    if live and executor != "local":
+        fail(f"--executor {executor}: {data} holds dialogues with live MCP tools, which replay from their "
+             "cassette with --executor local only")
+    with replaying_cassette(open_cassette(path) if path is not None else None):
+        for d in live:
+            live_cassette(d)  # every live dialogue has its answers, or one line before any work
+        yield
+
+
 def _check_models(**specs: str | None) -> None:
     """Preflight: every model endpoint given (``offline`` and ``hf:`` models aside) answers,
     else ``ModelSetupError`` naming the option, the endpoint and the error."""
@@ -120,14 +144,14 @@ def eval_cmd(
     executor: ExecutorOption = "local",
     workers: WorkersOption = 2,
     ray_address: RayAddressOption = None,
+    replay: ReplayOption = None,
 ) -> None:
     """Evaluate a policy step by step (BFCL-style AST, relevance/irrelevance) and by final world state."""
     from turnloom.itool import evaluate, make_nll_scorer, make_policy, write_eval
     from turnloom.itool._tables import eval_tables
 
     check_executor(executor)
-    with _user_errors():
-        dialogues = _data(data)
+    with _user_errors(), _live_tools(data, dialogues := _data(data), replay, executor):
         levels = _levels(dialogues, curriculum_dir)
         policy = make_policy(model, cache_path=cache)  # "offline" ignores the model settings
         scorer = make_nll_scorer(nll) if nll else None
@@ -200,6 +224,7 @@ def mcts_cmd(
     executor: ExecutorOption = "local",
     workers: WorkersOption = 2,
     ray_address: RayAddressOption = None,
+    replay: ReplayOption = None,
 ) -> None:
     """Search assistant steps with MCTS (verifiable rewards) and write chosen/rejected pairs."""
     from turnloom.agents import ModelUnavailableError
@@ -208,8 +233,7 @@ def mcts_cmd(
     from turnloom.itool._tables import mcts_table
 
     check_executor(executor)
-    with _user_errors():
-        dialogues = _data(data)
+    with _user_errors(), _live_tools(data, dialogues := _data(data), replay, executor):
         cfg = _mcts_config(iterations, depth, seed, min_gap, max_overlap, min_chosen)
         # built here also with --executor ray: a bad model spec fails before Ray starts
         policy = make_policy(model, cache_path=cache, samples=samples, temperature=temperature, seed=seed) \
@@ -276,6 +300,7 @@ def itool_cmd(
     samples: Annotated[int, typer.Option(min=0, help="Policy samples per MCTS node.")] = 3,
     temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature of the policy.")] = 1.0,
     concurrency: Annotated[int, typer.Option(min=1, help="Model requests at once.")] = 4,
+    replay: ReplayOption = None,
 ) -> None:
     """One iTool iteration: eval → mine → mcts → train (when configured) → eval again."""
     from turnloom.itool import IterationConfig, run_iteration
@@ -285,7 +310,7 @@ def itool_cmd(
                           temperature=temperature, concurrency=concurrency,
                           mcts=_mcts_config(iterations, depth, seed, 0.1, 0.95, -0.3))
     stage: Callable[[str], None] = lambda name: err_console.print(f"[bold]·[/] {name}")  # noqa: E731
-    with _user_errors():
+    with _user_errors(), _live_tools(data, _data(data), replay):
         _check_models(model=model, nll=nll)
         summary = asyncio.run(run_iteration(data, out, cfg, on_stage=stage))
     console.print(comparison_table(summary["before"], summary["after"]))

@@ -76,7 +76,8 @@ def run(
     try:
         sc = load_scenario(scenario)
     except ScenarioError as exc:
-        fail("invalid scenario:\n" + "\n".join(f"  {p}" for p in exc.problems))
+        fail("invalid scenario: " + exc.problems[0] if len(exc.problems) == 1
+             else "invalid scenario:\n" + "\n".join(f"  {p}" for p in exc.problems))
     refs = parse_assignments(agent or [], "--agent")
     from turnloom.agents.factory import expand_roles, with_settings
 

@@ -49,8 +49,9 @@ def list_scenarios(
             count = str(len(scenario_tools(sc))) + (" + live MCP" if sc.tools.mcp else "")  # listed at run time
             row = [sc.name, source, count, escape(" ".join(sc.description.split()))]
         except ScenarioError as exc:
-            row = ["?", source, "—", f"[red]invalid: {len(exc.problems)} problem(s); "
-                                     f"run turnloom scenario validate {escape(source)}[/]"]
+            named = ref if source == "built-in" else "?"  # a built-in is known by its name
+            row = [named, source, "—", f"[red]invalid: {len(exc.problems)} problem(s); "
+                                       f"run turnloom scenario validate {escape(ref if named != '?' else source)}[/]"]
         except (ValueError, OSError) as exc:
             row = ["?", source, "—", f"[red]cannot read: {escape(str(exc))}[/]"]
         table.add_row(escape(row[0]), escape(row[1]), row[2], row[3])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -35,10 +35,19 @@ def step(
     index: Annotated[int, typer.Option(min=0, help="Which dialogue of the run (0-based).")] = 0,
     agent: Annotated[list[str] | None, typer.Option(
         "--agent", help="Agent for a role: ROLE=REF (registered name or package.module:Name). Repeatable.")] = None,
+    replay: Annotated[Path | None, typer.Option(
+        help="Answer the scenario's live MCP tools from this cassette (a run's OUT/cassette.jsonl), offline, "
+        "without the server.")] = None,
+    record: Annotated[Path | None, typer.Option(
+        help="Record the live MCP tools' calls and answers in this cassette, as `turnloom run` does.")] = None,
 ) -> None:
     """Step through one simulation node by node (n/⏎ next, b back, t next user turn, c to the end,
     w world, p plan, v verdicts, q back from a pane or quit). Without a terminal, print every node's update and
-    the result."""
+    the result.
+
+    A scenario with live MCP tools calls its server; --record CASSETTE keeps the answers, and --replay CASSETTE
+    steps offline from a recorded cassette: with a run's OUT/cassette.jsonl and that run's --seed and --index,
+    the stepped dialogue is the run's dialogue (a call the cassette lacks stops the dialogue with an error)."""
     from turnloom.agents.registry import AgentRefError
     from turnloom.scenarios import ScenarioError, load_scenario
     from turnloom.simulate import Simulator
@@ -47,10 +56,12 @@ def step(
     try:
         sc = load_scenario(scenario)
     except ScenarioError as exc:
-        fail("invalid scenario:\n" + "\n".join(f"  {p}" for p in exc.problems))
+        fail("invalid scenario: " + exc.problems[0] if len(exc.problems) == 1
+             else "invalid scenario:\n" + "\n".join(f"  {p}" for p in exc.problems))
     refs = parse_assignments(agent or [], "--agent")
+    live = _live_backend(sc, replay, record)
     try:
-        sim = Simulator(sc, agent_refs=refs)
+        sim = Simulator(sc, agent_refs=refs, live=live)
     except AgentRefError as exc:
         fail(str(exc))
     except (ValueError, OSError) as exc:
@@ -66,6 +77,29 @@ def step(
         fail(str(exc), code=1)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    finally:
+        if sim.live is not None:
+            sim.live.finish()
+
+
+def _live_backend(sc: Any, replay: Path | None, record: Path | None) -> Any:
+    """The backend of the scenario's live MCP tools: the ``--replay`` cassette, or its server (recording
+    to ``--record`` when given); None for a scenario without live tools."""
+    from turnloom.tools_env.mcp_backend import LiveBackend, LiveToolError
+
+    if replay is not None and record is not None:
+        fail("--replay and --record: give one of them (a replay answers from a cassette, a record writes one)")
+    if sc.tools.mcp is None:
+        if replay is not None or record is not None:
+            option = "--replay" if replay is not None else "--record"
+            fail(f"{option}: scenario {sc.name!r} has no live MCP tools (tools.mcp)")
+        return None
+    try:
+        if replay is not None:
+            return LiveBackend.replaying(replay)
+        return LiveBackend.start(sc.tools.mcp.model_dump(mode="json"), record=record, domain=sc.name)
+    except LiveToolError as exc:
+        fail(str(exc))
 
 
 def view(
