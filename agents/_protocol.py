@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 from turnloom.schema import Message, Plan, PlanStep, ToolSpec, Verdict
+from turnloom.tools_env.grounding import Grounding
 
 __all__ = ["Agent", "AgentError", "AgentOutput", "AgentRole", "AgentView", "ModelUnavailableError", "ROLES"]
 
@@ -54,6 +55,9 @@ class AgentView(BaseModel):
     context: dict[str, Any] = Field(default_factory=dict)
     #: tool simulator and verifier only: the world as JSON data
     world: dict[str, Any] | None = None
+    #: planner only, when some tools are class-backed: the environment and the initial world, to
+    #: ground plans in the things that exist (never serialized)
+    grounding: Grounding | None = Field(default=None, exclude=True)
 
 
 class AgentOutput(BaseModel):

@@ -13,6 +13,7 @@ from turnloom.agents import Agent, AgentError, AgentView, ModelUnavailableError
 from turnloom.graphs._state import DialogueState
 from turnloom.schema import Message, ToolResult, Verdict, canonical_json, derive_seed
 from turnloom.tools_env.env import ToolEnvironment, inject_key
+from turnloom.tools_env.grounding import Grounding
 from turnloom.tools_env.world import World
 
 __all__ = ["MAX_TOOL_ROUNDS", "Node", "make_nodes"]
@@ -73,7 +74,8 @@ def make_nodes(
         usage: list[dict[str, Any]] = []
         if plan is None:
             try:
-                out = await agents["planner"].act(view(state, "planner"))
+                grounding = Grounding.of(env, world, state["tools"])
+                out = await agents["planner"].act(view(state, "planner", grounding=grounding))
             except AgentError as exc:
                 return {**_failed("planner", f"planner failed: {exc}", exc), "world_initial": world}
             plan = out.plan

@@ -126,6 +126,11 @@ class ToolEnvironment:
         entities = {p.entity for p in self.profiles.values() if p.entity}
         self._ops = RecordOps(self._values, self.settings, created, entities, self._id_schemas())
 
+    def class_bound(self, name: str) -> bool:
+        """True when a Python class's method answers ``name``: its calls are pure functions of
+        the World (the class's state lives there), so they can be tried on a copy."""
+        return name in self._methods
+
     def _id_schemas(self) -> dict[str, tuple[str, dict[str, Any], dict[str, Any]]]:
         """entity -> (name, schema, parameters) of the id parameter that the tools taking a
         record of it use (so new ids are made to fit it and stored under what they look up)."""

@@ -17,7 +17,8 @@ from turnloom.agents.offline._phrasing import CHITCHAT, IRRELEVANT, words
 from turnloom.agents.offline._templates import expand
 from turnloom.schema import Plan, PlanStep, ToolSpec, derive_seed
 from turnloom.tools_env.analysis import ToolProfile, profile_tool, split_words
-from turnloom.tools_env.flow import Link
+from turnloom.tools_env.flow import Link, normalize_name
+from turnloom.tools_env.grounding import Grounding, Sandbox
 from turnloom.tools_env.links import find_links
 from turnloom.tools_env.ranges import repair_ranges
 from turnloom.tools_env.values import ValueFactory
@@ -29,12 +30,128 @@ _HINTS = ("city", "country", "date", "time", "email", "name", "phone", "currency
 
 
 def _is_id(param: str) -> bool:
-    return param == "id" or param.endswith("_id") or param.endswith("_ids")
+    norm = normalize_name(param)
+    return norm == "id" or norm.endswith("_id") or norm.endswith("_ids")
+
+
+def _is_key(tool: ToolSpec, param: str) -> bool:
+    """True when ``param`` names a record ``tool`` works on: an id, or the key its operation looks up
+    (``username`` of ``GET /user/{username}``)."""
+    return _is_id(param) or param == profile_tool(tool).id_param
+
+
+def _keys(tool: ToolSpec) -> list[str]:
+    """The record keys a request for ``tool`` must state."""
+    prof = profile_tool(tool)
+    return sorted({p for p in tool.required if _is_key(tool, p)} | ({prof.id_param} if prof.id_param else set()))
+
+
+def _tool_name(option: Any) -> str:
+    """The tool an option of a step kind calls: a tool, (done, tool) or (done, link)."""
+    if isinstance(option, tuple):
+        return str(getattr(option[1], "target", None) or option[1].name)
+    return str(option.name)
 
 
 def statable_params(tool: ToolSpec) -> bool:
-    """True when a user can state every required parameter (no ids they could not know)."""
-    return not any(_is_id(p) for p in tool.required)
+    """True when a user can state every required parameter (no ids or record keys they could not know),
+    and the tool does not look up a record by a key it leaves optional (``PUT /pet`` with the id in its body)."""
+    prof = profile_tool(tool)
+    if prof.id_param and prof.kind in ("read", "update", "delete", "status"):
+        return False
+    return not any(_is_key(tool, p) for p in tool.required)
+
+
+def _feeds_key(lk: Link, target: ToolSpec) -> bool:
+    """True when ``lk`` passes a record key ``target`` really consumes: its lookup key, or a reference to
+    another entity. The new record's own id in a create body, or an ``id`` body field of a tool that
+    looks records up by another key (``PUT /user/{username}``), is no input a result should feed."""
+    prof = profile_tool(target)
+    if not _is_key(target, lk.param) or (lk.param not in target.required and lk.param != prof.id_param):
+        # an optional reference is one an assistant may leave out; a step cannot rely on it
+        return False
+    if lk.param == prof.id_param:
+        return True
+    norm = normalize_name(lk.param)
+    own = norm == "id" or (prof.entity is not None and norm in (f"{prof.entity}_id", f"{prof.entity}_ids"))
+    return not own
+
+
+def _present(d: _Done, field: str, tool: ToolSpec) -> bool:
+    """True when the result of step ``d`` surely carries ``field`` (a top-level field the request states,
+    the returns schema requires, or the record's id), or ``field`` lies inside a list or object."""
+    if "." in field or "[]" in field:
+        return True
+    returns = tool.returns if isinstance(tool.returns, dict) else {}
+    required = returns.get("required", []) if returns.get("type", "object") == "object" else []
+    schema = returns.get("properties", {}).get(field, {})
+    kinds = schema.get("type", []) if isinstance(schema, dict) else []
+    if schema.get("nullable") is True or "null" in (kinds if isinstance(kinds, list) else [kinds]):
+        return field in d.slots  # a field that may be null (a message's run_id) carries only what was sent
+    return field in d.slots or field in required or field == d.profile.id_field
+
+
+def _record_key(d: _Done, target: ToolProfile, source: ToolSpec) -> str | None:
+    """The field of the record step ``d`` created that ``target`` looks it up by: the record's id for an id
+    key, the same-named field for another key (a user's ``username``); None when the result lacks it."""
+    key = target.id_param
+    if key is None:
+        return None
+    if normalize_name(key) in ("id", f"{target.entity}_id"):
+        return d.profile.id_field
+    return key if _present(d, key, source) else None
+
+
+def _named_keys(tool: ToolSpec, by_name: dict[str, ToolSpec]) -> list[str]:
+    """Parameters of a create ``tool`` that other tools look its record up by, other than ids
+    (``username`` for ``create_user`` when ``get_user_by_name`` takes it)."""
+    prof = profile_tool(tool)
+    if prof.kind != "create" or not prof.entity:
+        return []
+    keys = {p.id_param for p in map(profile_tool, by_name.values()) if p.entity == prof.entity and p.id_param}
+    return sorted(k for k in keys if k in tool.properties and not _is_id(k))
+
+
+def _reaching(focus: str, links: list[Link]) -> dict[str, int]:
+    """The tools whose results lead, link by link, to a key ``focus`` needs, with the number of links."""
+    found: dict[str, int] = {}
+    frontier = [focus]
+    while frontier:
+        nxt = []
+        for target in frontier:
+            for lk in links:
+                if lk.target == target and lk.source not in found and lk.source != focus:
+                    found[lk.source] = found.get(target, 0) + 1
+                    nxt.append(lk.source)
+        frontier = sorted(set(nxt))
+    return found
+
+
+def _nearest(items: list[Any], dist: dict[str, int], name: Any) -> list[Any]:
+    """The ``items`` closest to the focus by ``dist`` (``name`` gives an item's tool); [] when none leads there."""
+    near = [it for it in items if name(it) in dist]
+    best = min((dist[name(it)] for it in near), default=0)
+    return [it for it in near if dist[name(it)] == best]
+
+
+def _toward(focus: str, reach: dict[str, int], kind: str, option: Any, options: dict[str, Any],
+            planned: set[str], *, switch: bool = True) -> tuple[str, Any]:
+    """Step ``kind`` and its choices narrowed toward the ``focus`` tool: call it when a request can,
+    else a tool not called yet whose result leads to it; unchanged when nothing does. With ``switch``
+    (the scenario's mix plans dependent steps) a single call may become a dependent one."""
+    dep = options.get("dependent") or []
+    if kind == "dependent" or (switch and kind in ("single", "error_recovery", "clarification")):
+        hit = [o for o in dep if o[1].target == focus]
+        if hit:
+            return "dependent", hit
+        closer = _nearest([o for o in dep if o[1].target not in planned], reach, lambda o: o[1].target)
+        if closer:
+            return "dependent", closer
+    if kind == "dependent":
+        return kind, _nearest(dep, reach, lambda o: o[1].target) or option
+    if kind in ("single", "error_recovery", "clarification") and option:
+        return kind, [t for t in option if t.name == focus] or _nearest(option, reach, lambda t: t.name) or option
+    return kind, option
 
 
 @dataclass
@@ -61,7 +178,8 @@ class OfflinePlanner:
         key = tuple(t.key() for t in tools)
         found = self._tool_sets.get(key)
         if found is None:
-            links = [lk for lk in find_links(tools) if _is_id(lk.param) and lk.source != lk.target]
+            by_name = {t.name: t for t in tools}
+            links = [lk for lk in find_links(tools) if lk.source != lk.target and _feeds_key(lk, by_name[lk.target])]
             vocab = {w for t in tools for w in split_words(t.name) + words(t.description)}
             if len(self._tool_sets) >= 256:
                 self._tool_sets.clear()
@@ -75,11 +193,13 @@ class OfflinePlanner:
         return self._values
 
     async def act(self, view: AgentView) -> AgentOutput:
-        return AgentOutput(plan=self.plan(view.tools, view.seed, view.context))
+        return AgentOutput(plan=self.plan(view.tools, view.seed, view.context, view.grounding))
 
     # -------------------------------------------------------------------------------
-    def plan(self, tools: list[ToolSpec], seed: int, context: dict[str, Any]) -> Plan:
+    def plan(self, tools: list[ToolSpec], seed: int, context: dict[str, Any],
+             grounding: Grounding | None = None) -> Plan:
         rng = random.Random(seed)
+        box = grounding.sandbox() if grounding is not None else None
         values = self._factory()
         settings = context.get("plan", {})
         lo, hi = int(settings.get("min_steps", 3)), int(settings.get("max_steps", 5))
@@ -93,8 +213,11 @@ class OfflinePlanner:
         want_dependent = bool(settings.get("require_dependent", True)) and mix.get("dependent", 0) > 0
         lazy = bool(context.get("env", {}).get("lazy_world", False))
         sources = {lk.source for lk in links}
+        # each dialogue leans toward one tool drawn from its own seed, so a run covers every tool
+        focus = random.Random(derive_seed(seed, "focus")).choice(tools).name if tools else ""
+        reach = _reaching(focus, links)
         for i in range(n):
-            options = self._feasible(by_name, links, done, lazy)
+            options = self._feasible(by_name, links, done, lazy, box)
             weights = {k: w for k, w in mix.items() if k in options}
             if not weights:
                 weights = {k: 1.0 for k in ("single", "chitchat") if k in options} or {"chitchat": 1.0}
@@ -110,7 +233,12 @@ class OfflinePlanner:
                     producers = [t for t in options["single"] if t.name in sources]
                     if producers:
                         kind, option = "single", producers
+            if not any(focus in st.tools for st in steps):
+                kind, option = _toward(focus, reach, kind, option, options, {t for st in steps for t in st.tools},
+                                       switch=mix.get("dependent", 0) > 0)
             step = self._make(kind, i, option, by_name, done, rng, values, vocab, seed)
+            if box is not None:
+                step = self._grounded(step, kind, option, options, by_name, done, rng, values, vocab, seed, box)
             steps.append(step)
         if settings.get("closing", True):
             steps.append(PlanStep(index=len(steps), kind="closing", intent="thank the assistant and end"))
@@ -118,10 +246,36 @@ class OfflinePlanner:
                     goal="; ".join(context.get("goals", [])))
         return plan
 
+    def _grounded(self, step: PlanStep, kind: str, option: Any, options: dict[str, Any],
+                  by_name: dict[str, ToolSpec], done: list[_Done], rng: random.Random, values: ValueFactory,
+                  vocab: set[str], seed: int, box: Sandbox) -> PlanStep:
+        """``step`` with slots that work in the sandbox's world; else the same kind with another tool,
+        then a single call of another tool, then small talk."""
+        tried: set[str] = set()
+        current: PlanStep | None = step
+        for k, opt in [(kind, option)] * 4 + [("single", options.get("single"))] * 4:
+            if current is None:
+                rest = [o for o in opt if _tool_name(o) not in tried] if isinstance(opt, list) else []
+                if not rest:
+                    continue
+                current = self._make(k, step.index, rest, by_name, done, rng, values, vocab, seed)
+            fitted = box.fit(current, by_name, rng)
+            if fitted is not None:
+                if done and done[-1].step == step.index:
+                    done[-1].slots = dict(fitted.slots["calls"][0] if fitted.kind == "parallel" else fitted.slots)
+                return fitted
+            if done and done[-1].step == step.index:
+                done.pop()
+            tried.update(current.tools[:1])
+            current = None
+        return self._make("chitchat", step.index, True, by_name, done, rng, values, vocab, seed)
+
     def _feasible(self, by_name: dict[str, ToolSpec], links: list[Link], done: list[_Done],
-                  lazy: bool = False) -> dict[str, Any]:
+                  lazy: bool = False, box: Sandbox | None = None) -> dict[str, Any]:
         created = {p.entity for p in (profile_tool(t) for t in by_name.values()) if p.kind == "create" and p.entity}
         statable = [t for t in by_name.values() if statable_params(t) and profile_tool(t).kind != "delete"]
+        if box is not None:  # keys of things that exist can be stated
+            statable += [t for t in by_name.values() if t not in statable and box.can_state(t, _keys(t))]
         options: dict[str, Any] = {"chitchat": True, "irrelevant": True}
         if statable:
             options["single"] = statable
@@ -130,22 +284,30 @@ class OfflinePlanner:
             with_required = [t for t in statable if t.required]
             if with_required:
                 options["clarification"] = with_required
-        dep = []
+        def usable(d: _Done, lk: Link) -> bool:
+            if lk.source != d.tool or lk.target not in by_name:
+                return False
+            if "[]" in lk.field and (d.profile.kind != "list" or (d.profile.entity in created and not lazy)):
+                # a list of records some tool creates may well be empty in a strict world
+                return False
+            return d.profile.kind != "delete" and _present(d, lk.field, by_name[d.tool])
+
+        dep: list[tuple[Any, ...]] = []
         for d in done:
             for lk in links:
-                target = by_name.get(lk.target)
-                if lk.source != d.tool or target is None:
+                if not usable(d, lk):
                     continue
-                src_kind = d.profile.kind
-                if "[]" in lk.field and (src_kind != "list" or (d.profile.entity in created and not lazy)):
-                    # a list of records some tool creates may well be empty in a strict world
-                    continue
-                if src_kind in ("delete",):
-                    continue
-                others = [p for p in target.required if p != lk.param]
-                if any(_is_id(p) for p in others):
-                    continue
-                dep.append((d, lk))
+                target = by_name[lk.target]
+                # every other key the target needs comes from an earlier result too (a run of a thread)
+                extra = []
+                for key in (p for p in target.required if p != lk.param and _is_key(target, p)):
+                    feed = next(((e, k) for e in reversed(done) for k in links
+                                 if k.target == target.name and k.param == key and usable(e, k)), None)
+                    if feed is None:
+                        break
+                    extra.append(feed)
+                else:
+                    dep.append((d, lk, *extra))
         if dep:
             options["dependent"] = dep
         follow = []
@@ -155,7 +317,7 @@ class OfflinePlanner:
                     p = profile_tool(t)
                     if p.kind == "update" and p.entity == d.profile.entity and any(
                         q != p.id_param and not _is_id(q) for q in t.properties
-                    ):
+                    ) and all(q == p.id_param for q in t.required) and _record_key(d, p, by_name[d.tool]):
                         follow.append((d, t))
             if d.profile.kind in ("list", "action") and d.slots:
                 follow.append((d, by_name[d.tool]))
@@ -191,6 +353,9 @@ class OfflinePlanner:
         if kind in ("single", "error_recovery", "clarification"):
             tool = rng.choice(option)
             slots = self._slots(tool, rng, values, s)
+            for key in _named_keys(tool, by_name):
+                # a new user is created with the username it is later looked up by
+                slots.setdefault(key, self._slot(tool, key, values, s))
             withhold: list[str] = []
             if kind == "clarification":
                 withhold = [rng.choice(sorted(tool.required))]
@@ -216,18 +381,21 @@ class OfflinePlanner:
             return PlanStep(index=i, kind="parallel", intent=f"ask for {tool.name} and {second.name} at once",
                             tools=[tool.name, second.name], slots={"calls": [a, b]})
         if kind == "dependent":
-            d, lk = rng.choice(option)
+            d, lk, *extra = rng.choice(option)
             target = by_name[lk.target]
-            slots = self._slots(target, rng, values, s, skip=(lk.param,))
+            slots = self._slots(target, rng, values, s, skip=(lk.param, *(k.param for _, k in extra)))
             ordinal = rng.randrange(2) if "[]" in lk.field else 0
-            binding = f"step:{d.step}.{lk.source}.{lk.field}#{ordinal}"
+            bindings = {lk.param: f"step:{d.step}.{lk.source}.{lk.field}#{ordinal}"}
+            bindings.update({k.param: f"step:{e.step}.{k.source}.{k.field}#0" for e, k in extra})
             done.append(_Done(i, target.name, profile_tool(target), slots))
             return PlanStep(index=i, kind="dependent", intent=f"use {lk.field} from step {d.step} to {target.name}",
-                            tools=[target.name], depends_on=[d.step], slots=slots, bindings={lk.param: binding})
+                            tools=[target.name], depends_on=sorted({d.step, *(e.step for e, _ in extra)}),
+                            slots=slots, bindings=bindings)
         if kind == "follow_up":
             d, tool = rng.choice(option)
             prof = profile_tool(tool)
             if prof.kind == "update":
+                key = _record_key(d, prof, by_name[d.tool])
                 changeable = sorted(q for q in tool.properties if q != prof.id_param and not _is_id(q))
                 param = rng.choice(changeable)
                 value = self._slot(tool, param, values, derive_seed(s, "new"))
@@ -235,7 +403,7 @@ class OfflinePlanner:
                 done.append(_Done(i, tool.name, prof, {param: value}))
                 return PlanStep(index=i, kind="follow_up", intent=f"change {param} of the {prof.entity} from "
                                 f"step {d.step}", tools=[tool.name], depends_on=[d.step], slots={param: value},
-                                bindings={prof.id_param or "id": f"step:{d.step}.{d.tool}.{d.profile.id_field}#0"})
+                                bindings={prof.id_param or "id": f"step:{d.step}.{d.tool}.{key}#0"})
             param = rng.choice(sorted(d.slots))
             value = self._slot(tool, param, values, derive_seed(s, "again"))
             # the request continues the conversation: the latest values of this tool's calls
