@@ -14,8 +14,10 @@ from jsonschema import Draft202012Validator
 from turnloom.agents.offline._phrasing import ORDINALS, param_phrase, words
 from turnloom.schema import ToolSpec, canonical_json
 from turnloom.tools_env.analysis import singular, split_words
+from turnloom.tools_env.flow import normalize_name, tool_entities
 
-__all__ = ["QUOTED", "ToolInfo", "extract_args", "find_in_results", "score_tool", "split_clauses", "tool_info"]
+__all__ = ["QUOTED", "ToolInfo", "extract_args", "find_in_results", "score_tool", "split_clauses", "steers",
+           "tool_info"]
 
 _STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "by", "with", "and", "or", "from", "at", "its",
          "their", "your", "my", "is", "be", "as", "that", "this", "it", "into", "all", "any", "given", "using",
@@ -30,8 +32,9 @@ _SYNONYMS = {
 _CLAUSE_MARKERS = re.compile(r"\s+(?:Also|At the same time|Additionally|While you're at it|On top of that|Separately"
                              r"|Oh and|One more thing|And another thing|Besides that),\s+")
 #: the user points into a list of earlier results ("the second one on that list")
-LISTED_REF_TEXT = (r"from (?:those|these|the|your) (?:results|options|matches)|(?:on|in) (?:that|this|the|your) list"
-                   r"|you (?:found|listed|showed me|came up with)")
+LISTED_REF_TEXT = (r"(?:from|among) (?:those|these|the|your) (?:results|options|matches)"
+                   r"|(?:on|in) (?:that|this|the|your) list"
+                   r"|you (?:found|listed|showed me|came up with|pulled up|mentioned|suggested|dug up)")
 LISTED_REF = re.compile(LISTED_REF_TEXT, re.I)
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 QUOTED = _QUOTED
@@ -42,7 +45,22 @@ _INTEGER = re.compile(r"-?\d+")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
 _IDENTIFIER = re.compile(r"\w+_\w*")
-_BARE_ANSWER = re.compile(r"^(?:it'?s|it is|sure|ok|okay)[,\s]+", re.I)
+_BARE_ANSWER = re.compile(r"^(?:(?:oh|ah|yes|right|sorry|oops|whoops|srry)[,!.]?\s+)*"
+                          r"(?:it'?s|it is|that would be|sure|ok|okay)[,\s]+", re.I)
+
+
+#: words that widen a clause to a verb's synonyms, hence pull the tool choice
+_TRIGGERS = frozenset(_SYNONYMS) | frozenset(w for syns in _SYNONYMS.values() for w in syns)
+
+
+def steers(text: str, tool: ToolSpec) -> bool:
+    """Whether ``text`` says anything the assistant reads for ``tool``: a word of its name or
+    description, a verb synonym, or one of its parameter phrases."""
+    info = tool_info(tool)
+    lowered, said = _said(text)
+    if said & (info.name | info.desc | _TRIGGERS):
+        return True
+    return any(p in lowered and pattern.search(lowered) for p, pattern in info.phrases)
 
 
 def split_clauses(text: str) -> list[str]:
@@ -127,7 +145,8 @@ def score_tool(text: str, tool: ToolSpec) -> float:
     lowered, said = _said(text)
     score = 0.0
     if name and name <= said:
-        score += 3.0
+        # every word of a longer name said is the more specific tool (update_pet_with_form over update_pet)
+        score += 3.0 + 0.5 * (len(name) - 1)
     elif name:
         score += 1.5 * len(name & said) / len(name)
     if desc:
@@ -286,17 +305,24 @@ def _ordinal(text: str) -> int:
     return 0
 
 
-def find_in_results(param: str, results: list[Any], text: str) -> Any:
+def find_in_results(param: str, results: list[Any], text: str, sources: list[str] | None = None) -> Any:
     """A value for ``param`` in earlier tool outputs (most recent first); list items are
-    picked by the ordinal the user mentions ("the second flight")."""
-    entity = param[:-3] if param.endswith("_id") else None
+    picked by the ordinal the user mentions ("the second flight"). ``sources`` names the tool
+    behind each result, whose entity a bare ``id`` at the top belongs to (``create_ticket``'s
+    ``{"id": 7}`` answers ``ticket_id``)."""
+    norm = normalize_name(param)
+    entity = norm[:-3] if norm.endswith("_id") else None
     index = _ordinal(text)
-    ordered = list(reversed(results))
+    named = list(zip(results, sources or [""] * len(results), strict=True))
+    ordered = list(reversed(named))
     if LISTED_REF.search(text):
         # "the first order from those results": a list of records, not the last single record
-        ordered = [c for c in ordered if _has_records(c)] + [c for c in ordered if not _has_records(c)]
-    for content in ordered:
-        value = _search(content, param, entity, index)
+        ordered = [c for c in ordered if _has_records(c[0])] + [c for c in ordered if not _has_records(c[0])]
+    for content, source in ordered:
+        own = entity if entity and entity in tool_entities(source) else ""
+        value = _search(content, param, entity, index, own)
+        if value is _MISSING and norm != param:
+            value = _search(content, norm, entity, index, own)
         if value is not _MISSING:
             return value
     return _MISSING

@@ -12,7 +12,7 @@ from turnloom.agents.offline._templates import assistant_data, expand
 from turnloom.schema import ToolCall, ToolSpec
 from turnloom.tools_env.analysis import profile_tool, singular
 
-__all__ = ["summarize", "failure", "pick_reply"]
+__all__ = ["decorate", "failure", "pick_reply", "summarize"]
 
 _LABELS = ("name", "title", "subject", "airline", "symbol", "full_name", "display_name", "label")
 _KEY_WORDS = ("price", "fare", "rating", "amount", "total", "fee", "rate", "temperature", "status", "date", "time",
@@ -54,6 +54,30 @@ def _unit(key: str, record: dict[str, Any]) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
+def _fact_forms(key: str) -> tuple[str, ...]:
+    """How a field is said: the generic forms plus those of the first field family its name
+    belongs to (money, rating, status, date...; ``data/assistant.yaml``)."""
+    data = assistant_data()
+    lowered = key.lower()
+    for spec in data["fact_families"].values():
+        if any(w in lowered for w in spec["words"]):
+            return tuple(data["fact"]) + tuple(spec["forms"])
+    return tuple(data["fact"])
+
+
+def decorate(text: str, kind: str, rng: random.Random) -> str:
+    """A reply, sometimes opened with a short lead-in and closed with an offer to go on
+    (never a question: a question is what the assistant asks for a missing value)."""
+    data = assistant_data()
+    if rng.random() < 0.3:
+        text = expand(str(rng.choice(data["lead_in"])), rng) + " " + text
+    offers = data["offer"].get(kind) or data["offer"]["other"]
+    if rng.random() < 0.4:
+        text = text + " " + expand(str(rng.choice(offers)), rng)
+    return text
+
+
+@functools.lru_cache(maxsize=8192)
 def _keyish(key: str) -> bool:
     """Whether a field's name says it matters to the user (a price, a date, a status...)."""
     return any(w in key.lower() for w in _KEY_WORDS)
@@ -72,7 +96,7 @@ def _facts(record: dict[str, Any], rng: random.Random, limit: int, skip: set[str
         if said is None or key == "currency":
             continue
         phrase = param_phrase(key)
-        form = rng.choice(("{p} {v}", "{p}: {v}", "the {p} is {v}", "{p} {v}", "{p} of {v}", "{v} {p}"))
+        form = expand(str(rng.choice(_fact_forms(key))), rng)
         out.append(form.format(p=phrase, v=said + _unit(key, record)))
         if len(out) >= limit:
             break
@@ -131,7 +155,8 @@ def summarize(tool: ToolSpec | None, call: ToolCall | None, content: Any, rng: r
     args = set(call.arguments) if call is not None else set()
     id_key = profile.id_field if profile and profile.id_field in content else None
     ident = _said(content[id_key]) if id_key else None
-    lead = [f"{param_phrase(id_key)} {ident}"] if id_key and ident else []
+    lead = [expand(str(rng.choice(assistant_data()["id_lead"])), rng).format(p=param_phrase(id_key), v=ident)] \
+        if id_key and ident else []
     if kind == "update":
         changed = {k: content[k] for k in content if k in args and k != id_key}
         facts = lead + _facts(changed or content, rng, 2, {id_key} if id_key else set())

@@ -20,8 +20,10 @@ from turnloom.agents.offline._extract import (
     tool_info,
 )
 from turnloom.agents.offline._phrasing import CHITCHAT_REPLIES, param_phrase
-from turnloom.agents.offline._replies import failure, pick_reply, summarize
+from turnloom.agents.offline._replies import decorate, failure, pick_reply, summarize
 from turnloom.schema import Message, ToolCall, ToolSpec, derive_seed
+from turnloom.tools_env.analysis import profile_tool
+from turnloom.tools_env.flow import normalize_name
 
 __all__ = ["OfflineAssistant"]
 
@@ -32,6 +34,7 @@ _CLOSING = re.compile(r"\b(thanks|thank you|thx|bye|that's all|that's everything
                       re.I)
 _REFERENCE = re.compile(r"\bthe (?:first|second|third|fourth|fifth) (?:\w+ )?\w+ (?:" + LISTED_REF_TEXT + ")|"
                         r"\b(?:the|that) (?:\w+ )?\w+ from before\b|\bthe (?:\w+ )?\w+ you just got me\b"
+                        r"|\b(?:the|that) (?:\w+ )?\w+ (?:we|you) just (?:looked at|pulled up|discussed)\b"
                         r"|\bthat same (?:\w+ )?\w+", re.I)
 _FOLLOW = re.compile(r"\b(instead|what about|check again)\b", re.I)
 
@@ -76,7 +79,11 @@ class OfflineAssistant:
                 parts.append(failure(r.name, r.error, rng))
             else:
                 parts.append(summarize(tools.get(r.name), calls.get(r.call_id), r.content, rng))
-        return Message(role="assistant", content=" ".join(parts))
+        if failed:
+            return Message(role="assistant", content=" ".join(parts))
+        kinds = {profile_tool(tools[r.name]).kind for r in results if r.name in tools}
+        kind = kinds.pop() if len(kinds) == 1 else "other"
+        return Message(role="assistant", content=decorate(" ".join(parts), kind, rng))
 
     # -- after a user message ---------------------------------------------------------
     def _after_user(self, msgs: list[Message], tools: dict[str, ToolSpec], seed: int) -> Message:
@@ -90,7 +97,9 @@ class OfflineAssistant:
                 and (prev.content or "").rstrip().endswith("?") and (prev.content or "").startswith(_ASK_PREFIXES)):
             request = msgs[users[-2]].content or ""
             asked = prev.content
-        results = [m.result.content for m in msgs if m.role == "tool" and m.result is not None and m.result.ok]
+        answered = [m.result for m in msgs if m.role == "tool" and m.result is not None and m.result.ok]
+        results = [r.content for r in answered]
+        sources = [r.name for r in answered]
         calls: list[ToolCall] = []
         if not asked and _FOLLOW.search(text):
             follow = self._follow_up(text, msgs, tools, seed)
@@ -110,11 +119,17 @@ class OfflineAssistant:
                 if p in args:
                     continue
                 # only ids come from earlier results; other values must be said by the user
-                value = find_in_results(p, results, clause) if _is_id(p) else MISSING
+                value = find_in_results(p, results, clause, sources) if _is_key(tool, p) else MISSING
                 if value is MISSING:
                     missing.append(p)
                 else:
                     args[p] = value
+            key = profile_tool(tool).id_param
+            if key and key not in args and _REFERENCE.search(text):
+                # an optional lookup key ("PUT /pet" with the pet's id in the body) of a record referred to
+                value = find_in_results(key, results, clause, sources)
+                if value is not MISSING:
+                    args[key] = value
             if missing:
                 return Message(role="assistant", content=_ask(tool, missing[0], random.Random(seed)))
             calls.append(ToolCall(id=_call_id(seed, len(calls)), name=tool.name, arguments=args))
@@ -188,7 +203,12 @@ def _asked_param(question: str | None, tool: ToolSpec) -> str | None:
 
 
 def _is_id(param: str) -> bool:
-    return param == "id" or param.endswith(("_id", "_ids", "_number", "_code", "_reference"))
+    return normalize_name(param).endswith(("_id", "_ids", "_number", "_code", "_reference")) or param == "id"
+
+
+def _is_key(tool: ToolSpec, param: str) -> bool:
+    """An id, or the key the tool looks its record up by (``username``): values that come from results."""
+    return _is_id(param) or param == profile_tool(tool).id_param
 
 
 def _call_id(seed: int, k: int) -> str:

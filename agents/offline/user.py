@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from turnloom.agents._protocol import AgentOutput, AgentView
+from turnloom.agents.offline._extract import steers
 from turnloom.agents.offline._phrasing import ORDINALS, format_value, join_phrases, param_phrase
 from turnloom.agents.offline._templates import action_words, expand, pick, pick_style, typo, user_data
 from turnloom.schema import Message, Plan, PlanStep, ToolSpec
@@ -102,10 +103,10 @@ class OfflineUser:
         if kind == "parallel":
             calls = step.slots.get("calls", [{}, {}])
             second = tools.get(step.tools[-1], tool)
-            a = self._request(tool, calls[0], style, rng, greet=True)
+            a = self._request(tool, calls[0], style, rng, greet=True, offered=tools)
             b = self._request(second, calls[1] if len(calls) > 1 else {}, style, rng)
             b = b if b.startswith(("I ", "I'")) else b[:1].lower() + b[1:]
-            return expand(str(rng.choice(data["parallel_join"])), rng).format(a=a, b=b)
+            return _tail(expand(str(rng.choice(data["parallel_join"])), rng).format(a=a, b=b), style, tools, rng)
         if kind == "dependent":
             param, binding = next(iter(step.bindings.items()))
             field = binding.split(".", 2)[2].split("#")[0] if binding.count(".") >= 2 else param
@@ -116,7 +117,8 @@ class OfflineUser:
             args = self._args(tool, step.slots, rng)
             tail = f", {rng.choice(('with', 'using', 'and'))} {args}" if args else ""
             frame = _frame(data["dependent"], style, rng)
-            return _finish(frame.format(action=action_words(tool, rng), ref=ref, args_tail=tail), style)
+            text = _finish(frame.format(action=action_words(tool, rng), ref=ref, args_tail=tail), style)
+            return _tail(text, style, tools, rng)
         if kind == "follow_up":
             (param, value), = step.slots.items() if len(step.slots) == 1 else list(step.slots.items())[:1]
             phrases = tuple(param_phrase(p) for p in tool.properties)
@@ -130,13 +132,15 @@ class OfflineUser:
             return _finish(frame.format(phrase=param_phrase(param), value=format_value(value, phrases), what=what),
                            style)
         slots = {k: v for k, v in step.slots.items() if k not in step.withhold}
-        return self._request(tool, slots, style, rng, greet=True)
+        return _tail(self._request(tool, slots, style, rng, greet=True, offered=tools), style, tools, rng)
 
     def _request(self, tool: ToolSpec, slots: dict[str, Any], style: str, rng: random.Random,
-                 greet: bool = False) -> str:
+                 greet: bool = False, offered: dict[str, ToolSpec] | None = None) -> str:
         data = user_data()
         action = action_words(tool, rng)
         opener = _frame(data["greet"], style, rng) if greet else ""
+        if offered:
+            opener += _aside("context", style, offered, rng, _CONTEXT_RATE.get(style, 0.5))
         if not slots:
             return _finish(opener + _frame(data["noargs"], style, rng).format(action=action), style)
         frame = _frame(data["request"], style, rng)
@@ -162,6 +166,30 @@ class OfflineUser:
         if len(parts) > 2 and rng.random() < 0.4:
             return "; ".join(parts)
         return join_phrases(parts)
+
+
+_CONTEXT_RATE = {"brief": 0.3, "typos": 0.35, "chatty": 0.75, "formal": 0.6, "nonnative": 0.6}
+_TAIL_RATE = {"brief": 0.25, "typos": 0.3, "chatty": 0.5, "formal": 0.45, "nonnative": 0.4}
+
+
+def _aside(section: str, style: str, tools: dict[str, ToolSpec], rng: random.Random, rate: float) -> str:
+    """A sentence of situation or thanks, or nothing: drawn with probability ``rate`` and kept
+    only when no offered tool reads any of its words (it must not steer the assistant)."""
+    if rng.random() >= rate:
+        return ""
+    text = _frame(user_data()[section], style, rng)
+    if any(steers(text, t) for t in tools.values()):
+        return ""
+    return _finish(text, style) + " "
+
+
+def _tail(text: str, style: str, tools: dict[str, ToolSpec], rng: random.Random) -> str:
+    """The request, sometimes followed by a closing remark; only after a full stop, and the remark
+    starts with a capital, so the assistant's reading of the last value stops before it."""
+    if not text.endswith("."):
+        return text
+    said = _aside("tail", style, tools, rng, _TAIL_RATE.get(style, 0.4))
+    return f"{text} {_cap(said.strip())}" if said else text
 
 
 def _what(tool: ToolSpec) -> str:
