@@ -3,7 +3,8 @@ is dumped on the user, and a dialogue is not mostly tool errors nobody planned.
 
 * ``reply_reflects_results`` (turn) -- an assistant reply right after successful tool
   results mentions at least one value from them (a name, a number, an id, a date...);
-  results that hold no value worth saying (empty lists, bare flags) ask for nothing;
+  results that hold no value worth saying (empty lists, pages without records, bare flags)
+  ask for nothing;
 * ``no_raw_dump`` (turn) -- a reply carries no JSON object or array of records as text
   (``{"flights": [...]}``, ``[{...}]``): users get sentences, not payloads;
 * ``unplanned_errors`` (dialogue) -- fails when two or more tool results, and more than
@@ -60,7 +61,7 @@ def reply_reflects_results(ctx: RuleContext) -> list[CheckResult]:
         j = i - 1
         results = []
         while j >= 0 and msgs[j].role == "tool":
-            if msgs[j].result is not None and msgs[j].result.ok:
+            if msgs[j].result is not None and msgs[j].result.ok and not _empty_page(msgs[j].result.content):
                 results.append(msgs[j].result.content)
             j -= 1
         values = [v for r in results for v in _sayable(r)]
@@ -71,6 +72,15 @@ def reply_reflects_results(ctx: RuleContext) -> list[CheckResult]:
             out.append(_fail("reply_reflects_results", "the reply mentions none of the values the tools "
                              "returned", i))
     return out or _ok("reply_reflects_results")
+
+
+def _empty_page(content: Any) -> bool:
+    """A page of records with no records (``{"data": [], "has_more": false, "first_id": null}``):
+    its cursors and counts are no answer a reply owes the user."""
+    if not isinstance(content, dict):
+        return False
+    lists = [v for v in content.values() if isinstance(v, list)]
+    return bool(lists) and not any(lists) and not any(isinstance(v, dict) for v in content.values())
 
 
 def _json_payload(text: str) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from turnloom.agents._protocol import AgentOutput, AgentView
+from turnloom.agents.verify._meaning_rules import _empty_page
 from turnloom.agents.verify.verifier import RuleVerifier
 from turnloom.schema import CheckResult, Message, Verdict, canonical_json
 
@@ -74,7 +75,7 @@ def judge_consistency(messages: list[Message], plan_kinds: dict[int, str]) -> li
             while j >= 0 and messages[j].role == "tool":
                 results.append(messages[j])
                 j -= 1
-            ok = [r for r in results if r.result is not None and r.result.ok]
+            ok = [r for r in results if r.result is not None and r.result.ok and not _empty_page(r.result.content)]
             failed = [r for r in results if r.result is not None and not r.result.ok]
             if failed and not ok and not _FAILURE.search(m.content):
                 out.append(_fail("consistency", "the tool call failed but the reply does not say so", i))
@@ -128,8 +129,11 @@ def judge_tool_response(messages: list[Message], tools: dict[str, Any]) -> list[
         content = m.result.content
         if call is not None and isinstance(content, dict):
             for key, value in call.arguments.items():
+                # a field holding a list or object (a message's content parts for its text) is another
+                # representation of the value, not a contradiction of it
                 if key in content and isinstance(value, (str, int, float)) and not isinstance(value, bool) \
-                        and content[key] != value and str(content[key]).lower() != str(value).lower():
+                        and not isinstance(content[key], (dict, list)) and content[key] != value \
+                        and str(content[key]).lower() != str(value).lower():
                     out.append(_fail("tool_response", f"{m.name}: argument {key}={value!r} but the result "
                                      f"says {content[key]!r}", i))
     return out or [CheckResult(rule="tool_response", passed=True, layer="model")]
