@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from turnloom.agents import Agent, AgentError, AgentView, ModelUnavailableError
+from turnloom.agents.spoken import find_today, today_line
 from turnloom.graphs._state import DialogueState
 from turnloom.schema import Message, ToolResult, Verdict, canonical_json, derive_seed
 from turnloom.tools_env.env import ToolEnvironment, inject_key
@@ -46,6 +47,18 @@ def _failed(role: str, ended: str, exc: AgentError, usage: list[dict[str, Any]] 
     if isinstance(exc, ModelUnavailableError):
         update["model_failure"] = f"{role}: {exc}"
     return update
+
+
+def _dated(messages: list[Message], today: str, turn_start: int) -> dict[str, Any]:
+    """The dialogue date stated in the system message (one is added when there is none)."""
+    import datetime as dt
+
+    line = today_line(dt.date.fromisoformat(today))
+    if messages and messages[0].role == "system":
+        first = messages[0].model_copy(update={"content": f"{(messages[0].content or '').rstrip()} {line}".strip()})
+        return {"messages": {"truncate": 0, "append": [first, *messages[1:]]}}
+    return {"messages": {"truncate": 0, "append": [Message(role="system", content=line), *messages]},
+            "turn_start": turn_start + 1}
 
 
 def make_nodes(
@@ -97,7 +110,10 @@ def make_nodes(
                 planned[name] = planned.get(name, 0) + 1
         for name, at in sorted(fail_at.items()):
             world = world.with_memo(inject_key(name), {"seen": 0, "fail_at": at})
-        return {"plan": plan, "world": world, "world_initial": world, "usage": usage}
+        update: dict[str, Any] = {"plan": plan, "world": world, "world_initial": world, "usage": usage}
+        if plan.today and not find_today(m.content for m in state["messages"] if m.role == "system"):
+            update.update(_dated(state["messages"], plan.today, state.get("turn_start", 0)))
+        return update
 
     async def user(state: DialogueState) -> dict[str, Any]:
         plan = state["plan"]

@@ -232,6 +232,8 @@ class Plan(_Strict):
     tools: list[str] = Field(default_factory=list)
     persona: str = ""
     goal: str = ""
+    #: the day the user speaks from (ISO date), stated in the system message; None: no dialogue date
+    today: str | None = None
 
     @field_validator("steps")
     @classmethod

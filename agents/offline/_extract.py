@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -12,12 +13,13 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from turnloom.agents.offline._phrasing import ORDINALS, param_phrase, words
+from turnloom.agents.spoken import resolve_date
 from turnloom.schema import ToolSpec, canonical_json
 from turnloom.tools_env.analysis import singular, split_words
 from turnloom.tools_env.flow import normalize_name, tool_entities
 
-__all__ = ["QUOTED", "ToolInfo", "extract_args", "find_in_results", "score_tool", "split_clauses", "steers",
-           "tool_info"]
+__all__ = ["QUOTED", "ToolInfo", "extract_args", "find_in_results", "said_words", "score_tool", "split_clauses",
+           "steers", "tool_info"]
 
 _STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "by", "with", "and", "or", "from", "at", "its",
          "their", "your", "my", "is", "be", "as", "that", "this", "it", "into", "all", "any", "given", "using",
@@ -117,7 +119,7 @@ def _tool_info(keyed: _Keyed) -> ToolInfo:
         desc=frozenset(singular(w) for w in words(tool.description) if w not in _STOP),
         said_description=tool.description.strip().rstrip(".").lower() if tool.description else None,
         phrases=tuple((p, re.compile(rf"\b{re.escape(p)}\b")) for p in phrases),
-        selves=tuple(re.compile(re.escape(said), re.I) for said in _self_descriptions(tool)),
+        selves=tuple(re.compile(rf"(?<![\w-]){re.escape(said)}(?![\w-])", re.I) for said in _self_descriptions(tool)),
         params=tuple((p, param_phrase(p), re.compile(rf"(?<![\w-]){re.escape(param_phrase(p))}(?![\w-])"),
                       re.compile(rf"\b{re.escape(param_phrase(p))}\b")) for p in params),
         validators={p: _validator(canonical_json(_subschema(tool, p))) for p in tool.properties},
@@ -136,6 +138,11 @@ def _said(text: str) -> tuple[str, frozenset[str]]:
             said.add(key)
             said |= syns
     return text.lower(), frozenset(said)
+
+
+def said_words(text: str) -> frozenset[str]:
+    """The (singular) words of a clause, widened by synonyms, as :func:`score_tool` reads them."""
+    return _said(text)[1]
 
 
 def score_tool(text: str, tool: ToolSpec) -> float:
@@ -223,9 +230,11 @@ def _cleanup(raw: str) -> list[str]:
     return [c for c in cands if c]
 
 
-def extract_args(text: str, tool: ToolSpec, *, asked: str | None = None) -> dict[str, Any]:
+def extract_args(text: str, tool: ToolSpec, *, asked: str | None = None,
+                 today: dt.date | None = None) -> dict[str, Any]:
     """Argument values stated in ``text`` for ``tool``; ``asked`` is a parameter the
-    assistant just asked for, so a bare answer ("It's Lisbon.") fills it."""
+    assistant just asked for, so a bare answer ("It's Lisbon.") fills it; ``today`` resolves
+    relative dates ("next Friday") of date parameters."""
     quoted: list[str] = []
 
     def _mask(m: re.Match[str]) -> str:
@@ -249,11 +258,11 @@ def extract_args(text: str, tool: ToolSpec, *, asked: str | None = None) -> dict
     found: dict[str, Any] = {}
     for i, (_, end, p) in enumerate(spans):
         stop = spans[i + 1][0] if i + 1 < len(spans) else len(masked)
-        value = _value_from(masked[end:stop], quoted, tool, p, info)
+        value = _value_from(masked[end:stop], quoted, tool, p, info, today)
         if value is not _MISSING:
             found[p] = value
     if asked and asked not in found and asked in tool.properties:
-        value = _value_from(_BARE_ANSWER.sub("", masked), quoted, tool, asked, info)
+        value = _value_from(_BARE_ANSWER.sub("", masked), quoted, tool, asked, info, today)
         if value is not _MISSING:
             found[asked] = value
     return found
@@ -276,10 +285,15 @@ def _self_descriptions(tool: ToolSpec) -> list[str]:
 _NOT_A_START = {"for", "on", "in", "a", "an", "with", "to", "from", "of", "at", "by", "and", "or", "between"}
 
 
-def _value_from(raw: str, quoted: list[str], tool: ToolSpec, param: str, info: ToolInfo) -> Any:
+def _value_from(raw: str, quoted: list[str], tool: ToolSpec, param: str, info: ToolInfo,
+                today: dt.date | None = None) -> Any:
     schema = _subschema(tool, param)
     validator = info.validators[param]
     for cand in _cleanup(raw):
+        if today is not None and (schema.get("format") == "date" or "date" in param.lower()):
+            day = resolve_date(cand, today)
+            if day is not None and validator.is_valid(day.isoformat()):
+                return day.isoformat()
         if cand.split(" ", 1)[0].lower() in _NOT_A_START:
             continue
         if "\x00" in cand:

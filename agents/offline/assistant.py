@@ -15,12 +15,14 @@ from turnloom.agents.offline._extract import (
     QUOTED,
     extract_args,
     find_in_results,
+    said_words,
     score_tool,
     split_clauses,
     tool_info,
 )
 from turnloom.agents.offline._phrasing import CHITCHAT_REPLIES, param_phrase
 from turnloom.agents.offline._replies import decorate, failure, pick_reply, summarize
+from turnloom.agents.spoken import find_today
 from turnloom.schema import Message, ToolCall, ToolSpec, derive_seed
 from turnloom.tools_env.analysis import profile_tool
 from turnloom.tools_env.flow import normalize_name
@@ -101,6 +103,7 @@ class OfflineAssistant:
         results = [r.content for r in answered]
         sources = [r.name for r in answered]
         calls: list[ToolCall] = []
+        today = find_today(m.content for m in msgs if m.role == "system")
         if not asked and _FOLLOW.search(text):
             follow = self._follow_up(text, msgs, tools, seed)
             if follow is not None:
@@ -111,9 +114,9 @@ class OfflineAssistant:
                 continue
             answer_text = text if asked else ""
             asked_param = _asked_param(asked, tool) if asked else None
-            args = extract_args(clause, tool)
+            args = extract_args(clause, tool, today=today)
             if answer_text:
-                args.update(extract_args(answer_text, tool, asked=asked_param))
+                args.update(extract_args(answer_text, tool, asked=asked_param, today=today))
             missing = []
             for p in tool.required:
                 if p in args:
@@ -145,18 +148,25 @@ class OfflineAssistant:
         scored = sorted(((score_tool(clause, t), t.name) for t in tools.values()), reverse=True)
         if not scored or scored[0][0] < self.threshold:
             return None
-        return tools[scored[0][1]]
+        best = tools[scored[0][1]]
+        said, name = said_words(clause), tool_info(best).name
+        if name <= said:
+            # a longer name said in full is the more specific tool (get_user_tickets over get_ticket)
+            wider = [tools[n] for s, n in scored if s >= self.threshold and name < tool_info(tools[n]).name <= said]
+            best = wider[0] if wider else best
+        return best
 
     def _follow_up(self, text: str, msgs: list[Message], tools: dict[str, ToolSpec], seed: int) -> ToolCall | None:
         best: tuple[float, int, ToolCall] | None = None
         order = 0
+        today = find_today(m.content for m in msgs if m.role == "system")
         for m in reversed(msgs):
             for c in reversed(m.tool_calls):
                 order -= 1
                 tool = tools.get(c.name)
                 if tool is None:
                     continue
-                changed = extract_args(text, tool)
+                changed = extract_args(text, tool, today=today)
                 if changed:
                     cand = ToolCall(id=_call_id(seed, 0), name=c.name, arguments={**c.arguments, **changed})
                     key = (score_tool(text, tool), order)

@@ -15,6 +15,7 @@ from typing import Any
 from turnloom.agents._protocol import AgentOutput, AgentView
 from turnloom.agents.offline._phrasing import CHITCHAT, IRRELEVANT, words
 from turnloom.agents.offline._templates import expand
+from turnloom.agents.spoken import dialogue_date
 from turnloom.schema import Plan, PlanStep, ToolSpec, derive_seed
 from turnloom.tools_env.analysis import ToolProfile, profile_tool, split_words
 from turnloom.tools_env.flow import Link, normalize_name
@@ -242,8 +243,9 @@ class OfflinePlanner:
             steps.append(step)
         if settings.get("closing", True):
             steps.append(PlanStep(index=len(steps), kind="closing", intent="thank the assistant and end"))
+        today = dialogue_date([st.slots for st in steps], seed)
         plan = Plan(steps=steps, tools=[t.name for t in tools], persona=str(context.get("persona", "")),
-                    goal="; ".join(context.get("goals", [])))
+                    goal="; ".join(context.get("goals", [])), today=today.isoformat() if today else None)
         return plan
 
     def _grounded(self, step: PlanStep, kind: str, option: Any, options: dict[str, Any],

@@ -5,6 +5,7 @@ persona; answers the assistant's questions, and moves on once a step is done
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 import re
@@ -14,6 +15,7 @@ from turnloom.agents._protocol import AgentOutput, AgentView
 from turnloom.agents.offline._extract import steers
 from turnloom.agents.offline._phrasing import ORDINALS, format_value, join_phrases, param_phrase
 from turnloom.agents.offline._templates import action_words, expand, pick, pick_style, typo, user_data
+from turnloom.agents.spoken import say_date
 from turnloom.schema import Message, Plan, PlanStep, ToolSpec
 from turnloom.tools_env.analysis import singular, split_words
 
@@ -89,11 +91,11 @@ class OfflineUser:
                     template = pick(user_data()["clarify_answer"], style, rng)
                     if "{phrase}" not in template and param not in step.withhold:
                         template = "The {phrase} is {value}."
-                    return template.format(phrase=phrase, value=format_value(known[param], phrases))
+                    return template.format(phrase=phrase, value=_say(known[param], phrases, _today(view.plan), rng))
         return None
 
     def opening(self, step: PlanStep, plan: Plan, tools: dict[str, ToolSpec], rng: random.Random) -> str:
-        data, style = user_data(), _style(plan)
+        data, style, today = user_data(), _style(plan), _today(plan)
         kind = step.kind
         if kind in ("chitchat", "irrelevant"):
             return str(step.slots.get("text", "By the way, how are you?"))
@@ -103,8 +105,8 @@ class OfflineUser:
         if kind == "parallel":
             calls = step.slots.get("calls", [{}, {}])
             second = tools.get(step.tools[-1], tool)
-            a = self._request(tool, calls[0], style, rng, greet=True, offered=tools)
-            b = self._request(second, calls[1] if len(calls) > 1 else {}, style, rng)
+            a = self._request(tool, calls[0], style, rng, greet=True, offered=tools, today=today)
+            b = self._request(second, calls[1] if len(calls) > 1 else {}, style, rng, today=today)
             b = b if b.startswith(("I ", "I'")) else b[:1].lower() + b[1:]
             return _tail(expand(str(rng.choice(data["parallel_join"])), rng).format(a=a, b=b), style, tools, rng)
         if kind == "dependent":
@@ -114,7 +116,7 @@ class OfflineUser:
             entity, listed = _entity_of(field)
             refs = data["ref_listed"] if listed else data["ref_single"]
             ref = expand(str(rng.choice(refs)), rng).format(ordinal=ORDINALS[ordinal], entity=entity)
-            args = self._args(tool, step.slots, rng)
+            args = self._args(tool, step.slots, rng, today)
             tail = f", {rng.choice(('with', 'using', 'and'))} {args}" if args else ""
             frame = _frame(data["dependent"], style, rng)
             text = _finish(frame.format(action=action_words(tool, rng), ref=ref, args_tail=tail), style)
@@ -132,10 +134,12 @@ class OfflineUser:
             return _finish(frame.format(phrase=param_phrase(param), value=format_value(value, phrases), what=what),
                            style)
         slots = {k: v for k, v in step.slots.items() if k not in step.withhold}
-        return _tail(self._request(tool, slots, style, rng, greet=True, offered=tools), style, tools, rng)
+        return _tail(self._request(tool, slots, style, rng, greet=True, offered=tools, today=today),
+                     style, tools, rng)
 
     def _request(self, tool: ToolSpec, slots: dict[str, Any], style: str, rng: random.Random,
-                 greet: bool = False, offered: dict[str, ToolSpec] | None = None) -> str:
+                 greet: bool = False, offered: dict[str, ToolSpec] | None = None,
+                 today: dt.date | None = None) -> str:
         data = user_data()
         action = action_words(tool, rng)
         opener = _frame(data["greet"], style, rng) if greet else ""
@@ -146,23 +150,25 @@ class OfflineUser:
         frame = _frame(data["request"], style, rng)
         if style not in ("brief", "typos"):
             frame = frame.replace(". {args}", ". {Args}").replace("? {args}", "? {Args}")
-        args = self._args(tool, slots, rng)
+        args = self._args(tool, slots, rng, today)
         text = opener + frame.format(action=action, args=args, Args=_cap(args))
         text = _finish(text, style)
         weekday = _weekday(slots)
-        if weekday is not None and rng.random() < 0.5:
+        said_plainly = any(isinstance(v, str) and _ISO_DATE.match(v) and v in args for v in slots.values())
+        if weekday is not None and said_plainly and rng.random() < 0.5:
             said = expand(str(rng.choice(data["weekday"])), rng).format(weekday=weekday)
             text += ("" if text.endswith((".", "?", "!")) else ".") + " " + said
         return text
 
     @staticmethod
-    def _args(tool: ToolSpec, slots: dict[str, Any], rng: random.Random) -> str:
-        """``<parameter phrase> <value>`` pairs in varied forms and order."""
+    def _args(tool: ToolSpec, slots: dict[str, Any], rng: random.Random, today: dt.date | None = None) -> str:
+        """``<parameter phrase> <value>`` pairs in varied forms and order; dates sometimes said
+        relative to the dialogue date."""
         phrases = tuple(param_phrase(p) for p in tool.properties)
         items = list(slots.items())
         rng.shuffle(items)
         parts = [rng.choice(("{p} {v}", "{p} {v}", "{p}: {v}", "{p} is {v}")).format(
-            p=param_phrase(k), v=format_value(v, phrases)) for k, v in items]
+            p=param_phrase(k), v=_say(v, phrases, today, rng)) for k, v in items]
         if len(parts) > 2 and rng.random() < 0.4:
             return "; ".join(parts)
         return join_phrases(parts)
@@ -216,6 +222,25 @@ def _frame(options: Any, style: str, rng: random.Random) -> str:
 def _finish(text: str, style: str) -> str:
     text = text.strip()
     return text if style in ("brief", "typos") else _cap(text)
+
+
+def _today(plan: Plan | None) -> dt.date | None:
+    if plan is None or not plan.today:
+        return None
+    try:
+        return dt.date.fromisoformat(plan.today)
+    except ValueError:
+        return None
+
+
+def _say(value: Any, phrases: tuple[str, ...], today: dt.date | None, rng: random.Random) -> str:
+    """How the user says a value: a date often relative to the dialogue date ("next Friday")."""
+    if today is not None and isinstance(value, str) and _ISO_DATE.match(value) and rng.random() < 0.65:
+        with contextlib.suppress(ValueError):
+            said = say_date(dt.date.fromisoformat(value), today, rng)
+            if said is not None:
+                return said
+    return format_value(value, phrases)
 
 
 def _weekday(slots: dict[str, Any]) -> str | None:

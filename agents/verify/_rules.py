@@ -18,6 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from turnloom.agents.spoken import find_today, resolve_dates
 from turnloom.schema import CheckResult, Message, Plan, ToolSpec, canonical_json
 from turnloom.tools_env.env import ToolEnvironment
 from turnloom.tools_env.ranges import inverted_ranges
@@ -208,9 +209,11 @@ def _forms(value: Any) -> list[str]:
 
 def grounded_args(ctx: RuleContext) -> list[CheckResult]:
     """Hallucination (rule form): every argument value appears in what the user or the
-    system said, or in an earlier tool output."""
+    system said, or in an earlier tool output; a date may also be the day a relative phrase
+    the user said ("next Friday") names, counted from the dialogue date in the system message."""
     out = []
     seen: list[str] = []
+    today = find_today(m.content for m in ctx.messages if m.role == "system")
     for i, m in enumerate(ctx.messages):
         if m.role == "assistant" and i >= ctx.start:
             corpus = " ".join(seen)
@@ -229,6 +232,8 @@ def grounded_args(ctx: RuleContext) -> list[CheckResult]:
                                              "in the dialogue or earlier tool outputs", i))
         if m.role in ("user", "system") and m.content:
             seen.append(_norm(m.content))
+            if today is not None and m.role == "user":
+                seen.extend(d.isoformat() for d in resolve_dates(m.content, today))
         elif m.role == "tool":
             seen.extend(_tool_texts(m))
     return out or _ok("grounded_args")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 
 import pytest
 
 from turnloom.agents.offline._phrasing import format_value
+from turnloom.agents.spoken import resolve_dates
 from turnloom.scenarios import load_scenario
 from turnloom.schema import Dialogue, Message
 from turnloom.simulate import Simulator
@@ -64,7 +66,10 @@ def test_clarification_shape() -> None:
             assert value not in (first_user.content or "")
             ask = msgs[msgs.index(first_user) + 1]
             assert ask.role == "assistant" and not ask.tool_calls and ask.content.endswith("?")
-            assert value.strip('"') in (answer.content or "")
+            said = answer.content or ""
+            today = dt.date.fromisoformat(d.plan.today) if d.plan.today else None
+            relative = {x.isoformat() for x in resolve_dates(said, today)} if today else set()
+            assert value.strip('"') in said or step.slots[withheld] in relative
             call = next(m for m in msgs[msgs.index(answer) :] if m.tool_calls).tool_calls[0]
             assert call.arguments[withheld] == step.slots[withheld]
             seen += 1

@@ -39,6 +39,8 @@ def report(
                                               "(default: RUN_DIR/report.html).")] = None,
     embeddings: Annotated[bool, typer.Option(help="Also measure embedding coherence ([embeddings] extra).")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the report data as JSON here.")] = None,
+    sample: Annotated[int, typer.Option("--sample", min=0, help="Measure distinct-n over a seeded sample of this "
+                                        "many turns per role (all when fewer; 0 = all turns).")] = 300,
 ) -> None:
     """Data-quality report of a run, in the terminal and as HTML with charts."""
     from turnloom.dataset import DatasetError
@@ -48,7 +50,7 @@ def report(
     if not run_dir.is_dir() or not any((run_dir / f).exists() for f in ("accepted.jsonl", "rejected.jsonl")):
         fail(f"{run_dir}: not a run directory (no accepted.jsonl or rejected.jsonl)")
     try:
-        rep = build_report(run_dir, embeddings=embeddings)
+        rep = build_report(run_dir, embeddings=embeddings, sample=sample)
     except DatasetError as exc:
         fail(str(exc))
     c = rep["counts"]

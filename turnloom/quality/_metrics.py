@@ -10,13 +10,14 @@
 from __future__ import annotations
 
 import math
+import random
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from turnloom.schema import Dialogue
 
-__all__ = ["coherence_pairs", "distinct_n", "lexical_coherence", "tokens", "word_entropy"]
+__all__ = ["coherence_pairs", "distinct_n", "lexical_coherence", "sample_texts", "tokens", "word_entropy"]
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -35,6 +36,15 @@ def distinct_n(texts: Iterable[str], n: int) -> float:
         total += len(grams)
         seen.update(grams)
     return len(seen) / total if total else 0.0
+
+
+def sample_texts(texts: Sequence[str], size: int, *, seed: int = 0) -> list[str]:
+    """A seeded sample of ``size`` texts, in their original order (all of them when there are fewer,
+    or when ``size`` is 0), so that diversity is measured over the same number of turns per run."""
+    if size <= 0 or len(texts) <= size:
+        return list(texts)
+    picked = sorted(random.Random(seed).sample(range(len(texts)), size))
+    return [texts[i] for i in picked]
 
 
 def word_entropy(texts: Iterable[str]) -> float:

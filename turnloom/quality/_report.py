@@ -15,6 +15,7 @@ from turnloom.quality._metrics import (
     distinct_n,
     embedding_coherence,
     lexical_coherence,
+    sample_texts,
     word_entropy,
 )
 from turnloom.quality._replies import quoting_share
@@ -48,8 +49,9 @@ def _relevance(dialogues: list[Dialogue]) -> dict[str, Any]:
                       "flow_edges": graph.flow.number_of_edges()}}
 
 
-def build_report(run_dir: Path, *, embeddings: bool = False) -> dict[str, Any]:
-    """Everything the report shows, as JSON-ready data."""
+def build_report(run_dir: Path, *, embeddings: bool = False, sample: int = 300) -> dict[str, Any]:
+    """Everything the report shows, as JSON-ready data. Distinct-n is measured over a seeded sample of
+    ``sample`` turns per role (all turns when there are fewer; 0 = all), so runs of different sizes compare."""
     acc_path, rej_path = run_dir / "accepted.jsonl", run_dir / "rejected.jsonl"
     accepted = list(read_dialogues(acc_path)) if acc_path.exists() else []
     rejected = list(read_dialogues(rej_path)) if rej_path.exists() else []
@@ -66,6 +68,7 @@ def build_report(run_dir: Path, *, embeddings: bool = False) -> dict[str, Any]:
     user_turns = [m.content or "" for d in accepted for m in d.messages if m.role == "user"]
     replies = [m.content for d in accepted for m in d.messages if m.role == "assistant" and m.content]
     reporting, quoting = quoting_share(accepted)
+    user_sample, reply_sample = sample_texts(user_turns, sample), sample_texts(replies, sample)
     used_sets = [sorted({c.name for c in d.calls}) for d in accepted]
     pairs_used = {(a, b) for names in used_sets for i, a in enumerate(names) for b in names[i + 1:]}
     pairs = [p for d in accepted for p in coherence_pairs(d)]
@@ -92,17 +95,22 @@ def build_report(run_dir: Path, *, embeddings: bool = False) -> dict[str, Any]:
             "pair_coverage": round(len(pairs_used) / (len(offered) * (len(offered) - 1) / 2), 4)
             if len(offered) > 1 else 0.0,
             "top_combinations": dict(combos.most_common(10)),
+            # a call fed by an earlier result: the share of accepted dialogues with such a step
+            "dependent_share": round(sum(any(s.bindings for s in d.plan.steps) for d in accepted) / len(accepted), 4)
+            if accepted else 0.0,
         },
         "diversity": {
             "user_turns": len(user_turns),
-            "distinct_1": round(distinct_n(user_turns, 1), 4),
-            "distinct_2": round(distinct_n(user_turns, 2), 4),
-            "distinct_3": round(distinct_n(user_turns, 3), 4),
+            "user_turns_sampled": len(user_sample),
+            "distinct_1": round(distinct_n(user_sample, 1), 4),
+            "distinct_2": round(distinct_n(user_sample, 2), 4),
+            "distinct_3": round(distinct_n(user_sample, 3), 4),
             "word_entropy_bits": round(word_entropy(user_turns), 4),
             "assistant_replies": len(replies),
-            "assistant_distinct_1": round(distinct_n(replies, 1), 4),
-            "assistant_distinct_2": round(distinct_n(replies, 2), 4),
-            "assistant_distinct_3": round(distinct_n(replies, 3), 4),
+            "assistant_replies_sampled": len(reply_sample),
+            "assistant_distinct_1": round(distinct_n(reply_sample, 1), 4),
+            "assistant_distinct_2": round(distinct_n(reply_sample, 2), 4),
+            "assistant_distinct_3": round(distinct_n(reply_sample, 3), 4),
             "replies_reporting_results": reporting,
             "share_quoting_result_values": quoting,
         },
