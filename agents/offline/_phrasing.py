@@ -20,7 +20,9 @@ from turnloom.tools_env.analysis import split_words
 
 __all__ = [
     "ORDINALS",
+    "a_or_an",
     "action_phrase",
+    "fill_form",
     "format_value",
     "join_phrases",
     "param_phrase",
@@ -30,6 +32,11 @@ __all__ = [
 ORDINALS = ("first", "second", "third", "fourth", "fifth")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _RISKY_CHARS = re.compile("[,;:\"\n\u2014]")
+_ARTICLE = re.compile(r"\b([Aa])n? (?=(\{v\}|[\w$.'-]+))")
+#: words spelled with a vowel but said with a consonant sound, and the reverse
+_CONSONANT_SOUND = ("uni", "use", "usu", "uti", "ure", "uro", "eu", "one", "once")
+_VOWEL_SOUND = ("hour", "honest", "honou", "honor", "heir")
+_LEADING_DIGITS = re.compile(r"\d[\d,]*")
 
 
 @lru_cache(maxsize=65536)
@@ -48,6 +55,36 @@ def action_phrase(tool: ToolSpec, variant: int = 0) -> str:
             desc = desc[0].lower() + desc[1:]
         return desc
     return " ".join(split_words(tool.name))
+
+
+def a_or_an(word: str) -> str:
+    """The indefinite article said before ``word``: "an escalation", "a user", "an 8.5", "an hour"."""
+    lowered = word.lower().lstrip("$\"'(")
+    digits = _LEADING_DIGITS.match(lowered)
+    if digits:
+        number = digits.group(0).replace(",", "")
+        groups = len(number) % 3
+        vowel = number.startswith("8") or (groups == 2 and number[:2] in ("11", "18"))
+    elif lowered.startswith(_VOWEL_SOUND):
+        vowel = True
+    elif lowered.startswith(_CONSONANT_SOUND):
+        vowel = False
+    else:
+        vowel = lowered[:1] in ("a", "e", "i", "o", "u")
+    return "an" if vowel else "a"
+
+
+def fill_form(form: str, phrase: str, value: str) -> str:
+    """A template's ``{p}`` and ``{v}`` filled, every "a"/"an" of the template agreeing with the
+    word after it (the value's own words are never touched)."""
+    text = form.replace("{p}", phrase)
+
+    def _agree(m: re.Match[str]) -> str:
+        nxt = value if m.group(2) == "{v}" else m.group(2)
+        article = a_or_an(nxt)
+        return (article.capitalize() if m.group(1) == "A" else article) + " "
+
+    return _ARTICLE.sub(_agree, text).replace("{v}", value)
 
 
 def format_value(value: Any, phrases: tuple[str, ...] = ()) -> str:

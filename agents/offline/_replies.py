@@ -7,7 +7,7 @@ import functools
 import random
 from typing import Any
 
-from turnloom.agents.offline._phrasing import format_value, join_phrases, param_phrase, words
+from turnloom.agents.offline._phrasing import fill_form, format_value, join_phrases, param_phrase, words
 from turnloom.agents.offline._templates import assistant_data, expand
 from turnloom.schema import ToolCall, ToolSpec
 from turnloom.tools_env.analysis import profile_tool, singular
@@ -18,6 +18,8 @@ _LABELS = ("name", "title", "subject", "airline", "symbol", "full_name", "displa
 _KEY_WORDS = ("price", "fare", "rating", "amount", "total", "fee", "rate", "temperature", "status", "date", "time",
               "minutes", "eta", "score", "value", "result", "quantity", "level", "condition", "index", "aqi")
 _MAX_WORDS = 5
+#: a record's name may be a short phrase ("Printer on floor 3 keeps jamming")
+_LABEL_WORDS = 10
 
 
 def pick_reply(key: str, rng: random.Random, **values: Any) -> str:
@@ -25,12 +27,12 @@ def pick_reply(key: str, rng: random.Random, **values: Any) -> str:
     return text.format(**values)
 
 
-def _said(value: Any) -> str | None:
+def _said(value: Any, max_words: int = _MAX_WORDS) -> str | None:
     """A value as a reply writes it, or None when it says nothing (long filler text, nested data)."""
     if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
         return None
     text = format_value(value) if isinstance(value, float) else str(value)
-    if isinstance(value, str) and (len(value.split()) > _MAX_WORDS or not value.strip()):
+    if isinstance(value, str) and (len(value.split()) > max_words or not value.strip()):
         return None
     return text
 
@@ -38,8 +40,8 @@ def _said(value: Any) -> str | None:
 def _label(record: dict[str, Any]) -> tuple[str, str] | None:
     for key in record:
         leaf = key.lower()
-        if (leaf in _LABELS or leaf.endswith("_name")) and _said(record[key]) is not None:
-            return key, str(_said(record[key]))
+        if (leaf in _LABELS or leaf.endswith("_name")) and _said(record[key], _LABEL_WORDS) is not None:
+            return key, str(_said(record[key], _LABEL_WORDS))
     for key in record:
         if (key == "id" or key.endswith("_id")) and _said(record[key]) is not None:
             return key, str(_said(record[key]))
@@ -54,15 +56,21 @@ def _unit(key: str, record: dict[str, Any]) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
-def _fact_forms(key: str) -> tuple[str, ...]:
+def _fact_forms(key: str, number: bool, after_name: bool = False) -> tuple[str, ...]:
     """How a field is said: the generic forms plus those of the first field family its name
-    belongs to (money, rating, status, date...; ``data/assistant.yaml``)."""
+    belongs to (money, rating, status, date...; ``data/assistant.yaml``), with the forms for
+    numbers when ``number``; ``after_name``: only the forms said right after a record's name
+    ("priced at 120"), empty when the family has none."""
     data = assistant_data()
     lowered = key.lower()
+    generic = tuple(data["fact"]) + (tuple(data["fact_number"]) if number else ())
     for spec in data["fact_families"].values():
         if any(w in lowered for w in spec["words"]):
-            return tuple(data["fact"]) + tuple(spec["forms"])
-    return tuple(data["fact"])
+            if after_name:
+                return tuple(spec.get("after_name", ()))
+            own = tuple(spec["forms"]) + (tuple(spec.get("number_forms", ())) if number else ())
+            return own if spec.get("only") else generic + own
+    return () if after_name else generic
 
 
 def decorate(text: str, kind: str, rng: random.Random) -> str:
@@ -83,8 +91,10 @@ def _keyish(key: str) -> bool:
     return any(w in key.lower() for w in _KEY_WORDS)
 
 
-def _facts(record: dict[str, Any], rng: random.Random, limit: int, skip: set[str]) -> list[str]:
-    """Up to ``limit`` key fields as "the <field> is <value>" style phrases."""
+def _facts(record: dict[str, Any], rng: random.Random, limit: int, skip: set[str],
+           after_name: bool = False) -> list[str]:
+    """Up to ``limit`` key fields as "<field> <value>" style noun phrases; ``after_name``: the
+    first one, where its family has such forms, as said right after a name ("rated 4.5")."""
     keyed = [k for k in record if k not in skip and _keyish(k)]
     rng.shuffle(keyed)
     if keyed and rng.random() < 0.4:
@@ -95,9 +105,10 @@ def _facts(record: dict[str, Any], rng: random.Random, limit: int, skip: set[str
         said = _said(record[key])
         if said is None or key == "currency":
             continue
-        phrase = param_phrase(key)
-        form = expand(str(rng.choice(_fact_forms(key))), rng)
-        out.append(form.format(p=phrase, v=said + _unit(key, record)))
+        number = isinstance(record[key], (int, float))
+        forms = (_fact_forms(key, number, True) if after_name and not out else ()) or _fact_forms(key, number)
+        form = expand(str(rng.choice(forms)), rng)
+        out.append(fill_form(form, param_phrase(key), said + _unit(key, record)))
         if len(out) >= limit:
             break
     return out
@@ -106,11 +117,16 @@ def _facts(record: dict[str, Any], rng: random.Random, limit: int, skip: set[str
 def _item(record: dict[str, Any], rng: random.Random) -> str:
     label = _label(record)
     skip = {label[0]} if label else set()
-    facts = _facts(record, rng, rng.choice((1, 1, 2)), skip | {k for k in record if k.endswith("_id") or k == "id"})
+    attached = bool(label) and rng.random() < 0.35
+    facts = _facts(record, rng, rng.choice((1, 1, 2)), skip | {k for k in record if k.endswith("_id") or k == "id"},
+                   after_name=attached)
     head = label[1] if label else ""
+    if facts and attached:
+        return f"{head}, {join_phrases(facts)}"
     if facts:
-        form = rng.choice(("{h} ({f})", "{h} ({f})", "{h}, with {f}", "{h} - {f}"))
-        return form.format(h=head, f=", ".join(facts)) if head else ", ".join(facts)
+        form = rng.choice(("{h} ({f})", "{h} ({f})", "{h}, with {f}", "{h} - {f}", "{h}: {f}", "{h}, showing {f}",
+                           "{h}, which has {f}"))
+        return form.replace("{f}", ", ".join(facts)).replace("{h}", head) if head else ", ".join(facts)
     return head
 
 
@@ -118,8 +134,10 @@ def _records(content: Any) -> tuple[str, list[Any]] | None:
     if isinstance(content, list):
         return "results", content
     if isinstance(content, dict):
+        # an empty list beside lists with items (a tweet's mentions beside its tags) is no empty search
+        filled = any(isinstance(v, list) and v for v in content.values())
         for key, value in content.items():
-            if isinstance(value, list) and (not value or all(isinstance(v, dict) for v in value)):
+            if isinstance(value, list) and (value or not filled) and all(isinstance(v, dict) for v in value):
                 return key, value
     return None
 
@@ -131,6 +149,8 @@ def _count(n: int) -> str:
 def summarize(tool: ToolSpec | None, call: ToolCall | None, content: Any, rng: random.Random) -> str:
     """One reply sentence or two for one successful result."""
     profile = profile_tool(tool) if tool is not None else None
+    while isinstance(content, dict) and len(content) == 1 and isinstance(next(iter(content.values())), dict):
+        content = next(iter(content.values()))  # {"stats": {...}} says its fields
     entity = (profile.entity if profile and profile.entity else "request").replace("_", " ")
     listed = _records(content)
     if listed is not None:
@@ -155,7 +175,7 @@ def summarize(tool: ToolSpec | None, call: ToolCall | None, content: Any, rng: r
     args = set(call.arguments) if call is not None else set()
     id_key = profile.id_field if profile and profile.id_field in content else None
     ident = _said(content[id_key]) if id_key else None
-    lead = [expand(str(rng.choice(assistant_data()["id_lead"])), rng).format(p=param_phrase(id_key), v=ident)] \
+    lead = [fill_form(expand(str(rng.choice(assistant_data()["id_lead"])), rng), param_phrase(id_key), ident)] \
         if id_key and ident else []
     if kind == "update":
         changed = {k: content[k] for k in content if k in args and k != id_key}

@@ -150,7 +150,7 @@ class OfflineUser:
         frame = _frame(data["request"], style, rng)
         if style not in ("brief", "typos"):
             frame = frame.replace(". {args}", ". {Args}").replace("? {args}", "? {Args}")
-        args = self._args(tool, slots, rng, today)
+        args = self._args(tool, slots, rng, today, clause=_CLAUSE_BEFORE.search(frame) is not None)
         text = opener + frame.format(action=action, args=args, Args=_cap(args))
         text = _finish(text, style)
         weekday = _weekday(slots)
@@ -161,19 +161,24 @@ class OfflineUser:
         return text
 
     @staticmethod
-    def _args(tool: ToolSpec, slots: dict[str, Any], rng: random.Random, today: dt.date | None = None) -> str:
+    def _args(tool: ToolSpec, slots: dict[str, Any], rng: random.Random, today: dt.date | None = None,
+              clause: bool = False) -> str:
         """``<parameter phrase> <value>`` pairs in varied forms and order; dates sometimes said
-        relative to the dialogue date."""
+        relative to the dialogue date. ``clause``: the values stand on their own ("email is x"),
+        not after a word that wants a noun ("with", "using", "I have")."""
         phrases = tuple(param_phrase(p) for p in tool.properties)
         items = list(slots.items())
         rng.shuffle(items)
-        parts = [rng.choice(("{p} {v}", "{p} {v}", "{p}: {v}", "{p} is {v}")).format(
+        forms = ("{p} {v}", "{p} {v}", "{p}: {v}", "{p} is {v}") if clause else ("{p} {v}", "{p} {v}", "{p}: {v}")
+        parts = [rng.choice(forms).format(
             p=param_phrase(k), v=_say(v, phrases, today, rng)) for k, v in items]
         if len(parts) > 2 and rng.random() < 0.4:
             return "; ".join(parts)
         return join_phrases(parts)
 
 
+#: a frame where the values start a sentence or follow a colon, so "email is x" reads right
+_CLAUSE_BEFORE = re.compile(r"(?:^|[.:?!,]\s*)\{[Aa]rgs\}")
 _CONTEXT_RATE = {"brief": 0.3, "typos": 0.35, "chatty": 0.75, "formal": 0.6, "nonnative": 0.6}
 _TAIL_RATE = {"brief": 0.25, "typos": 0.3, "chatty": 0.5, "formal": 0.45, "nonnative": 0.4}
 

@@ -4,13 +4,15 @@ term, a product, a search phrase, a file path), with ranges a reader would belie
 
 :func:`semantic_provider` is asked first; it answers only for the names and descriptions
 it recognizes, so :func:`provider_for_name` keeps everything else. Vocabulary is data:
-``tools_env/data/values.yaml``.
+``tools_env/data/values.yaml``; text values by meaning (a ticket's subject, a comment, a reason)
+are composed from the parts in ``tools_env/values/data/phrases.yaml``.
 """
 
 from __future__ import annotations
 
 import functools
 import random
+import re
 from importlib import resources
 from typing import Any
 
@@ -24,13 +26,53 @@ from turnloom.tools_env.values._providers import (
     tokens,
 )
 
-__all__ = ["field_provider", "provider_for_field", "semantic_provider"]
+__all__ = ["compose", "field_provider", "provider_for_field", "semantic_provider"]
 
 
 @functools.lru_cache(maxsize=1)
 def _words() -> dict[str, list[str]]:
     text = (resources.files("turnloom.tools_env") / "data" / "values.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=1)
+def _phrases() -> dict[str, dict[str, Any]]:
+    text = (resources.files("turnloom.tools_env.values") / "data" / "phrases.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError("tools_env/values/data/phrases.yaml: expected a mapping of phrase kinds")
+    return data
+
+
+_PART = re.compile(r"\{(\w+)\}")
+
+
+def compose(kind: str, rng: random.Random) -> str:
+    """A text value of one kind (``subject``, ``comment``, ``reason``...) composed from the parts of
+    ``phrases.yaml``: a pattern, each ``{part}`` filled from its list (``{Part}`` capitalized)."""
+    spec = _phrases()[kind]
+
+    def _fill(m: re.Match[str]) -> str:
+        key = m.group(1)
+        said = str(rng.choice(spec[key.lower()]))
+        return said[:1].upper() + said[1:] if key[:1].isupper() else said
+
+    return _PART.sub(_fill, str(rng.choice(spec["patterns"])))
+
+
+def _phrase_maker(kind: str) -> Maker:
+    return lambda fake, rng, name: compose(kind, rng)
+
+
+@functools.lru_cache(maxsize=1)
+def _phrase_fields() -> dict[str, Provider]:
+    """Last name token -> the provider of the phrase kind that token calls for."""
+    out: dict[str, Provider] = {}
+    for kind, spec in _phrases().items():
+        provider = Provider(f"phrase:{kind}", {"string": _phrase_maker(kind)})
+        for token in spec.get("fields", ()):
+            out.setdefault(str(token), provider)
+    return out
 
 
 def _choice(key: str) -> Maker:
@@ -126,7 +168,7 @@ def semantic_provider(name: str) -> Provider | None:
     for need, provider in _COMPOUND:
         if need <= parts:
             return provider
-    return None
+    return _phrase_fields().get(tokens(name)[-1])
 
 
 @functools.lru_cache(maxsize=8192)
