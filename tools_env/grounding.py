@@ -31,7 +31,7 @@ from turnloom.tools_env.analysis import profile_tool, singular, split_words
 from turnloom.tools_env.env import ToolEnvironment
 from turnloom.tools_env.world import World
 
-__all__ = ["Candidate", "Grounding", "Sandbox", "harvest", "rank"]
+__all__ = ["Candidate", "Grounding", "Sandbox", "harvest", "rank", "says_failure"]
 
 #: longest string worth stating in a request
 _MAX_TEXT = 80
@@ -41,6 +41,8 @@ _MAX_PROBES = 24
 _NO = object()
 #: the first words of a description that say a tool makes something new
 _CREATE = frozenset({"create", "creates", "make", "makes", "add", "adds", "new"})
+#: a result text that reports a failure ("Error: User not authenticated.")
+_ERROR_TEXT = re.compile(r"\s*error\s*:", re.I)
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,7 @@ class Sandbox:
         then joins), the step itself when it calls no probed tool, or None when nothing works."""
         if not self.covers(step.tools) or step.kind in ("chitchat", "irrelevant", "closing"):
             return step
+        plans: list[tuple[ToolSpec, dict[str, Any], dict[str, Any]]]
         if step.kind == "parallel":
             calls = step.slots.get("calls", [])
             plans = [(tools[name], dict(s), {}) for name, s in zip(step.tools, calls, strict=False)]
@@ -280,7 +283,9 @@ class Sandbox:
             if step.kind == "follow_up" and not step.bindings:
                 fixed = {k: v for k, v in self.last_args.get(step.tools[0], {}).items() if k not in slots}
             plans = [(tools[step.tools[0]], slots, fixed)]
-        world, found, contents = self.world, [], []
+        world = self.world
+        found: list[dict[str, Any]] = []
+        contents: list[Any] = []
         for tool, slots, fixed in plans:
             # the same call twice in one turn says nothing: a second call of a tool asks for other values
             avoid = [a for a, (t, _, _) in zip(found, plans, strict=False) if t.name == tool.name]
@@ -329,9 +334,20 @@ class Sandbox:
             if {k: args[k] for k in slots} in avoid:
                 continue
             after, result = self.grounding.env.call(world, ToolCall(id="probe", name=tool.name, arguments=args))
-            if result.error is None:
+            if result.error is None and not says_failure(result.content):
                 return after, args, result.content
         return None
+
+
+def says_failure(content: Any) -> bool:
+    """True when a result that is no tool error still reports a failure: an ``error`` field beside others
+    (``{"booking_status": false, "error": "Invalid access token"}``) or an ``Error: ...`` text, alone or as
+    the only item of a list."""
+    if isinstance(content, list) and len(content) == 1:
+        content = content[0]
+    if isinstance(content, dict):
+        return bool(content.get("error"))
+    return isinstance(content, str) and _ERROR_TEXT.match(content) is not None
 
 
 def _find(contents: list[Any], path: list[str], ordinal: int) -> Any:

@@ -9,16 +9,29 @@ returned by earlier calls.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from typing import Any
 
 from turnloom.agents._protocol import AgentOutput, AgentView
 from turnloom.agents.offline._phrasing import CHITCHAT, IRRELEVANT, words
+from turnloom.agents.offline._plan_links import (
+    Done,
+    feeds_key,
+    is_id,
+    is_key,
+    named_keys,
+    option_tool,
+    present,
+    reaching,
+    record_key,
+    record_keys,
+    statable_params,
+    toward,
+)
 from turnloom.agents.offline._templates import expand
 from turnloom.agents.spoken import dialogue_date
 from turnloom.schema import Plan, PlanStep, ToolSpec, derive_seed
-from turnloom.tools_env.analysis import ToolProfile, profile_tool, split_words
-from turnloom.tools_env.flow import Link, normalize_name
+from turnloom.tools_env.analysis import profile_tool, split_words
+from turnloom.tools_env.flow import Link
 from turnloom.tools_env.grounding import Grounding, Sandbox
 from turnloom.tools_env.links import find_links
 from turnloom.tools_env.ranges import repair_ranges
@@ -28,141 +41,6 @@ __all__ = ["OfflinePlanner", "statable_params"]
 
 _HINTS = ("city", "country", "date", "time", "email", "name", "phone", "currency", "address", "language",
           "company", "title", "url", "zip", "code", "amount", "price")
-
-
-def _is_id(param: str) -> bool:
-    norm = normalize_name(param)
-    return norm == "id" or norm.endswith("_id") or norm.endswith("_ids")
-
-
-def _is_key(tool: ToolSpec, param: str) -> bool:
-    """True when ``param`` names a record ``tool`` works on: an id, or the key its operation looks up
-    (``username`` of ``GET /user/{username}``)."""
-    return _is_id(param) or param == profile_tool(tool).id_param
-
-
-def _keys(tool: ToolSpec) -> list[str]:
-    """The record keys a request for ``tool`` must state."""
-    prof = profile_tool(tool)
-    return sorted({p for p in tool.required if _is_key(tool, p)} | ({prof.id_param} if prof.id_param else set()))
-
-
-def _tool_name(option: Any) -> str:
-    """The tool an option of a step kind calls: a tool, (done, tool) or (done, link)."""
-    if isinstance(option, tuple):
-        return str(getattr(option[1], "target", None) or option[1].name)
-    return str(option.name)
-
-
-def statable_params(tool: ToolSpec) -> bool:
-    """True when a user can state every required parameter (no ids or record keys they could not know),
-    and the tool does not look up a record by a key it leaves optional (``PUT /pet`` with the id in its body)."""
-    prof = profile_tool(tool)
-    if prof.id_param and prof.kind in ("read", "update", "delete", "status"):
-        return False
-    return not any(_is_key(tool, p) for p in tool.required)
-
-
-def _feeds_key(lk: Link, target: ToolSpec) -> bool:
-    """True when ``lk`` passes a record key ``target`` really consumes: its lookup key, or a reference to
-    another entity. The new record's own id in a create body, or an ``id`` body field of a tool that
-    looks records up by another key (``PUT /user/{username}``), is no input a result should feed."""
-    prof = profile_tool(target)
-    if not _is_key(target, lk.param) or (lk.param not in target.required and lk.param != prof.id_param):
-        # an optional reference is one an assistant may leave out; a step cannot rely on it
-        return False
-    if lk.param == prof.id_param:
-        return True
-    norm = normalize_name(lk.param)
-    own = norm == "id" or (prof.entity is not None and norm in (f"{prof.entity}_id", f"{prof.entity}_ids"))
-    return not own
-
-
-def _present(d: _Done, field: str, tool: ToolSpec) -> bool:
-    """True when the result of step ``d`` surely carries ``field`` (a top-level field the request states,
-    the returns schema requires, or the record's id), or ``field`` lies inside a list or object."""
-    if "." in field or "[]" in field:
-        return True
-    returns = tool.returns if isinstance(tool.returns, dict) else {}
-    required = returns.get("required", []) if returns.get("type", "object") == "object" else []
-    schema = returns.get("properties", {}).get(field, {})
-    kinds = schema.get("type", []) if isinstance(schema, dict) else []
-    if schema.get("nullable") is True or "null" in (kinds if isinstance(kinds, list) else [kinds]):
-        return field in d.slots  # a field that may be null (a message's run_id) carries only what was sent
-    return field in d.slots or field in required or field == d.profile.id_field
-
-
-def _record_key(d: _Done, target: ToolProfile, source: ToolSpec) -> str | None:
-    """The field of the record step ``d`` created that ``target`` looks it up by: the record's id for an id
-    key, the same-named field for another key (a user's ``username``); None when the result lacks it."""
-    key = target.id_param
-    if key is None:
-        return None
-    if normalize_name(key) in ("id", f"{target.entity}_id"):
-        return d.profile.id_field
-    return key if _present(d, key, source) else None
-
-
-def _named_keys(tool: ToolSpec, by_name: dict[str, ToolSpec]) -> list[str]:
-    """Parameters of a create ``tool`` that other tools look its record up by, other than ids
-    (``username`` for ``create_user`` when ``get_user_by_name`` takes it)."""
-    prof = profile_tool(tool)
-    if prof.kind != "create" or not prof.entity:
-        return []
-    keys = {p.id_param for p in map(profile_tool, by_name.values()) if p.entity == prof.entity and p.id_param}
-    return sorted(k for k in keys if k in tool.properties and not _is_id(k))
-
-
-def _reaching(focus: str, links: list[Link]) -> dict[str, int]:
-    """The tools whose results lead, link by link, to a key ``focus`` needs, with the number of links."""
-    found: dict[str, int] = {}
-    frontier = [focus]
-    while frontier:
-        nxt = []
-        for target in frontier:
-            for lk in links:
-                if lk.target == target and lk.source not in found and lk.source != focus:
-                    found[lk.source] = found.get(target, 0) + 1
-                    nxt.append(lk.source)
-        frontier = sorted(set(nxt))
-    return found
-
-
-def _nearest(items: list[Any], dist: dict[str, int], name: Any) -> list[Any]:
-    """The ``items`` closest to the focus by ``dist`` (``name`` gives an item's tool); [] when none leads there."""
-    near = [it for it in items if name(it) in dist]
-    best = min((dist[name(it)] for it in near), default=0)
-    return [it for it in near if dist[name(it)] == best]
-
-
-def _toward(focus: str, reach: dict[str, int], kind: str, option: Any, options: dict[str, Any],
-            planned: set[str], *, switch: bool = True) -> tuple[str, Any]:
-    """Step ``kind`` and its choices narrowed toward the ``focus`` tool: call it when a request can,
-    else a tool not called yet whose result leads to it; unchanged when nothing does. With ``switch``
-    (the scenario's mix plans dependent steps) a single call may become a dependent one."""
-    dep = options.get("dependent") or []
-    if kind == "dependent" or (switch and kind in ("single", "error_recovery", "clarification")):
-        hit = [o for o in dep if o[1].target == focus]
-        if hit:
-            return "dependent", hit
-        closer = _nearest([o for o in dep if o[1].target not in planned], reach, lambda o: o[1].target)
-        if closer:
-            return "dependent", closer
-    if kind == "dependent":
-        return kind, _nearest(dep, reach, lambda o: o[1].target) or option
-    if kind in ("single", "error_recovery", "clarification") and option:
-        return kind, [t for t in option if t.name == focus] or _nearest(option, reach, lambda t: t.name) or option
-    return kind, option
-
-
-@dataclass
-class _Done:
-    """What earlier steps produced."""
-
-    step: int
-    tool: str
-    profile: ToolProfile
-    slots: dict[str, Any] = field(default_factory=dict)
 
 
 class OfflinePlanner:
@@ -180,7 +58,7 @@ class OfflinePlanner:
         found = self._tool_sets.get(key)
         if found is None:
             by_name = {t.name: t for t in tools}
-            links = [lk for lk in find_links(tools) if lk.source != lk.target and _feeds_key(lk, by_name[lk.target])]
+            links = [lk for lk in find_links(tools) if lk.source != lk.target and feeds_key(lk, by_name[lk.target])]
             vocab = {w for t in tools for w in split_words(t.name) + words(t.description)}
             if len(self._tool_sets) >= 256:
                 self._tool_sets.clear()
@@ -210,13 +88,13 @@ class OfflinePlanner:
         links, vocab = self._links_and_vocab(tools)
         n = rng.randint(lo, hi)
         steps: list[PlanStep] = []
-        done: list[_Done] = []
+        done: list[Done] = []
         want_dependent = bool(settings.get("require_dependent", True)) and mix.get("dependent", 0) > 0
         lazy = bool(context.get("env", {}).get("lazy_world", False))
         sources = {lk.source for lk in links}
         # each dialogue leans toward one tool drawn from its own seed, so a run covers every tool
         focus = random.Random(derive_seed(seed, "focus")).choice(tools).name if tools else ""
-        reach = _reaching(focus, links)
+        reach = reaching(focus, links)
         for i in range(n):
             options = self._feasible(by_name, links, done, lazy, box)
             weights = {k: w for k, w in mix.items() if k in options}
@@ -235,7 +113,7 @@ class OfflinePlanner:
                     if producers:
                         kind, option = "single", producers
             if not any(focus in st.tools for st in steps):
-                kind, option = _toward(focus, reach, kind, option, options, {t for st in steps for t in st.tools},
+                kind, option = toward(focus, reach, kind, option, options, {t for st in steps for t in st.tools},
                                        switch=mix.get("dependent", 0) > 0)
             step = self._make(kind, i, option, by_name, done, rng, values, vocab, seed)
             if box is not None:
@@ -249,7 +127,7 @@ class OfflinePlanner:
         return plan
 
     def _grounded(self, step: PlanStep, kind: str, option: Any, options: dict[str, Any],
-                  by_name: dict[str, ToolSpec], done: list[_Done], rng: random.Random, values: ValueFactory,
+                  by_name: dict[str, ToolSpec], done: list[Done], rng: random.Random, values: ValueFactory,
                   vocab: set[str], seed: int, box: Sandbox) -> PlanStep:
         """``step`` with slots that work in the sandbox's world; else the same kind with another tool,
         then a single call of another tool, then small talk."""
@@ -257,7 +135,7 @@ class OfflinePlanner:
         current: PlanStep | None = step
         for k, opt in [(kind, option)] * 4 + [("single", options.get("single"))] * 4:
             if current is None:
-                rest = [o for o in opt if _tool_name(o) not in tried] if isinstance(opt, list) else []
+                rest = [o for o in opt if option_tool(o) not in tried] if isinstance(opt, list) else []
                 if not rest:
                     continue
                 current = self._make(k, step.index, rest, by_name, done, rng, values, vocab, seed)
@@ -272,12 +150,12 @@ class OfflinePlanner:
             current = None
         return self._make("chitchat", step.index, True, by_name, done, rng, values, vocab, seed)
 
-    def _feasible(self, by_name: dict[str, ToolSpec], links: list[Link], done: list[_Done],
+    def _feasible(self, by_name: dict[str, ToolSpec], links: list[Link], done: list[Done],
                   lazy: bool = False, box: Sandbox | None = None) -> dict[str, Any]:
         created = {p.entity for p in (profile_tool(t) for t in by_name.values()) if p.kind == "create" and p.entity}
         statable = [t for t in by_name.values() if statable_params(t) and profile_tool(t).kind != "delete"]
         if box is not None:  # keys of things that exist can be stated
-            statable += [t for t in by_name.values() if t not in statable and box.can_state(t, _keys(t))]
+            statable += [t for t in by_name.values() if t not in statable and box.can_state(t, record_keys(t))]
         options: dict[str, Any] = {"chitchat": True, "irrelevant": True}
         if statable:
             options["single"] = statable
@@ -286,13 +164,13 @@ class OfflinePlanner:
             with_required = [t for t in statable if t.required]
             if with_required:
                 options["clarification"] = with_required
-        def usable(d: _Done, lk: Link) -> bool:
+        def usable(d: Done, lk: Link) -> bool:
             if lk.source != d.tool or lk.target not in by_name:
                 return False
             if "[]" in lk.field and (d.profile.kind != "list" or (d.profile.entity in created and not lazy)):
                 # a list of records some tool creates may well be empty in a strict world
                 return False
-            return d.profile.kind != "delete" and _present(d, lk.field, by_name[d.tool])
+            return d.profile.kind != "delete" and present(d, lk.field, by_name[d.tool])
 
         dep: list[tuple[Any, ...]] = []
         for d in done:
@@ -302,7 +180,7 @@ class OfflinePlanner:
                 target = by_name[lk.target]
                 # every other key the target needs comes from an earlier result too (a run of a thread)
                 extra = []
-                for key in (p for p in target.required if p != lk.param and _is_key(target, p)):
+                for key in (p for p in target.required if p != lk.param and is_key(target, p)):
                     feed = next(((e, k) for e in reversed(done) for k in links
                                  if k.target == target.name and k.param == key and usable(e, k)), None)
                     if feed is None:
@@ -318,8 +196,8 @@ class OfflinePlanner:
                 for t in by_name.values():
                     p = profile_tool(t)
                     if p.kind == "update" and p.entity == d.profile.entity and any(
-                        q != p.id_param and not _is_id(q) for q in t.properties
-                    ) and all(q == p.id_param for q in t.required) and _record_key(d, p, by_name[d.tool]):
+                        q != p.id_param and not is_id(q) for q in t.properties
+                    ) and all(q == p.id_param for q in t.required) and record_key(d, p, by_name[d.tool]):
                         follow.append((d, t))
             if d.profile.kind in ("list", "action") and d.slots:
                 follow.append((d, by_name[d.tool]))
@@ -343,25 +221,25 @@ class OfflinePlanner:
         slots = {p: self._slot(tool, p, values, seed) for p in tool.required if p not in skip}
         for p in sorted(tool.properties):
             sch = tool.properties[p]
-            if p in slots or p in skip or _is_id(p) or not isinstance(sch, dict):
+            if p in slots or p in skip or is_id(p) or not isinstance(sch, dict):
                 continue
             if sch.get("type") in ("string", "integer", "number", "boolean") and rng.random() < 0.25:
                 slots[p] = self._slot(tool, p, values, seed)
         return repair_ranges(slots)
 
-    def _make(self, kind: str, i: int, option: Any, by_name: dict[str, ToolSpec], done: list[_Done],
+    def _make(self, kind: str, i: int, option: Any, by_name: dict[str, ToolSpec], done: list[Done],
               rng: random.Random, values: ValueFactory, vocab: set[str], seed: int) -> PlanStep:
         s = derive_seed(seed, "step", i)
         if kind in ("single", "error_recovery", "clarification"):
             tool = rng.choice(option)
             slots = self._slots(tool, rng, values, s)
-            for key in _named_keys(tool, by_name):
+            for key in named_keys(tool, by_name):
                 # a new user is created with the username it is later looked up by
                 slots.setdefault(key, self._slot(tool, key, values, s))
             withhold: list[str] = []
             if kind == "clarification":
                 withhold = [rng.choice(sorted(tool.required))]
-            done.append(_Done(i, tool.name, profile_tool(tool), slots))
+            done.append(Done(i, tool.name, profile_tool(tool), slots))
             intent = {"single": f"ask to {tool.name}", "error_recovery": f"ask to {tool.name}; the first call "
                       "fails with a transient error and the assistant recovers",
                       "clarification": f"ask to {tool.name} but leave out {withhold[0] if withhold else ''}; "
@@ -379,7 +257,7 @@ class OfflinePlanner:
                 if a == b and others:  # the same call twice says nothing: ask for another tool
                     second = rng.choice(others)
                     b = self._slots(second, rng, values, derive_seed(s, "d"))
-            done.append(_Done(i, tool.name, profile_tool(tool), a))
+            done.append(Done(i, tool.name, profile_tool(tool), a))
             return PlanStep(index=i, kind="parallel", intent=f"ask for {tool.name} and {second.name} at once",
                             tools=[tool.name, second.name], slots={"calls": [a, b]})
         if kind == "dependent":
@@ -389,7 +267,7 @@ class OfflinePlanner:
             ordinal = rng.randrange(2) if "[]" in lk.field else 0
             bindings = {lk.param: f"step:{d.step}.{lk.source}.{lk.field}#{ordinal}"}
             bindings.update({k.param: f"step:{e.step}.{k.source}.{k.field}#0" for e, k in extra})
-            done.append(_Done(i, target.name, profile_tool(target), slots))
+            done.append(Done(i, target.name, profile_tool(target), slots))
             return PlanStep(index=i, kind="dependent", intent=f"use {lk.field} from step {d.step} to {target.name}",
                             tools=[target.name], depends_on=sorted({d.step, *(e.step for e, _ in extra)}),
                             slots=slots, bindings=bindings)
@@ -397,12 +275,12 @@ class OfflinePlanner:
             d, tool = rng.choice(option)
             prof = profile_tool(tool)
             if prof.kind == "update":
-                key = _record_key(d, prof, by_name[d.tool])
-                changeable = sorted(q for q in tool.properties if q != prof.id_param and not _is_id(q))
+                key = record_key(d, prof, by_name[d.tool])
+                changeable = sorted(q for q in tool.properties if q != prof.id_param and not is_id(q))
                 param = rng.choice(changeable)
                 value = self._slot(tool, param, values, derive_seed(s, "new"))
                 value = repair_ranges(dict(d.slots, **{param: value}), fixed=set(d.slots) - {param})[param]
-                done.append(_Done(i, tool.name, prof, {param: value}))
+                done.append(Done(i, tool.name, prof, {param: value}))
                 return PlanStep(index=i, kind="follow_up", intent=f"change {param} of the {prof.entity} from "
                                 f"step {d.step}", tools=[tool.name], depends_on=[d.step], slots={param: value},
                                 bindings={prof.id_param or "id": f"step:{d.step}.{d.tool}.{key}#0"})
@@ -414,7 +292,7 @@ class OfflinePlanner:
                 if e.tool == d.tool:
                     latest.update(e.slots)
             value = repair_ranges(dict(latest, **{param: value}), fixed=set(latest) - {param})[param]
-            done.append(_Done(i, tool.name, prof, dict(d.slots, **{param: value})))
+            done.append(Done(i, tool.name, prof, dict(d.slots, **{param: value})))
             return PlanStep(index=i, kind="follow_up", intent=f"repeat step {d.step} with another {param}",
                             tools=[tool.name], depends_on=[d.step], slots={param: value})
         if kind == "irrelevant":

@@ -7,7 +7,8 @@ expert judges, and the dual-layer verifier that combines rules and judges.
   successful call it reports something the tool returned, after a failure it says so,
   on a request no tool can serve it declines;
 * **tool response** – each simulated tool result fits the API definition: it validates
-  against the ``returns`` schema and agrees with the arguments echoed into it.
+  against the ``returns`` schema and agrees with the arguments echoed into it (results of
+  bound Python classes are the real behaviour and are not judged).
 
 With a verifier model configured, the LLM judges replace these (same rule names).
 """
@@ -93,6 +94,8 @@ def _scalars(value: Any) -> list[str]:
         return [x for v in value for x in _scalars(v)]
     if isinstance(value, bool) or value is None:
         return []
+    if isinstance(value, float) and value.is_integer():
+        return [str(value), str(int(value))]  # a reply says 10000 for a balance of 10000.0
     return [str(value)]
 
 
@@ -107,6 +110,12 @@ def _returns_validator(schema_json: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads(schema_json))
 
 
+def _from_code(tool: Any) -> bool:
+    """True when the tool's results come from real code (a bound Python class), not simulation: what the
+    code returns is the behaviour, and its type hints are no more than a claim about it."""
+    return any(str(t).startswith("python:") for t in getattr(tool, "tags", []))
+
+
 def judge_tool_response(messages: list[Message], tools: dict[str, Any]) -> list[CheckResult]:
     out = []
     calls = {c.id: c for m in messages for c in m.tool_calls}
@@ -115,7 +124,7 @@ def judge_tool_response(messages: list[Message], tools: dict[str, Any]) -> list[
         if m.role != "tool" or m.result is None or not m.result.ok:
             continue
         tool = tools.get(m.name or "")
-        if tool is None or not tool.returns:
+        if tool is None or not tool.returns or _from_code(tool):
             continue
         schema_json = schemas.get(tool.name)
         if schema_json is None:
