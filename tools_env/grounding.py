@@ -247,6 +247,11 @@ class Sandbox:
     #: tool -> arguments of its latest call
     last_args: dict[str, dict[str, Any]] = field(default_factory=dict)
     _harvest: tuple[World, list[Candidate]] | None = None
+    #: calls tried per plan step call (lowered while searching for prerequisite steps)
+    probe_cap: int = _MAX_PROBES
+    #: calls tried so far, and the text of the latest failed one
+    probes: int = 0
+    failure: str = ""
 
     def __post_init__(self) -> None:
         self.world = self.grounding.world
@@ -329,13 +334,15 @@ class Sandbox:
             choices.append((p, [slots[p], *ranked] if new else [*ranked, slots[p]]))
         # combinations in order of the sum of their ranks: the best candidates first
         combos = sorted(itertools.product(*(range(len(c)) for _, c in choices)), key=lambda ix: (sum(ix), ix))
-        for ix in combos[:_MAX_PROBES]:
+        for ix in combos[:self.probe_cap]:
             args = {**{p: c[i] for (p, c), i in zip(choices, ix, strict=True)}, **fixed}
             if {k: args[k] for k in slots} in avoid:
                 continue
+            self.probes += 1
             after, result = self.grounding.env.call(world, ToolCall(id="probe", name=tool.name, arguments=args))
             if result.error is None and not says_failure(result.content):
                 return after, args, result.content
+            self.failure = str(result.error or result.content)[:300]
         return None
 
 

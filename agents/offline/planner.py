@@ -33,6 +33,7 @@ from turnloom.schema import Plan, PlanStep, ToolSpec, derive_seed
 from turnloom.tools_env.analysis import profile_tool, split_words
 from turnloom.tools_env.flow import Link
 from turnloom.tools_env.grounding import Grounding, Sandbox
+from turnloom.tools_env.grounding_prereq import enable
 from turnloom.tools_env.links import find_links
 from turnloom.tools_env.ranges import repair_ranges
 from turnloom.tools_env.values import ValueFactory
@@ -95,7 +96,9 @@ class OfflinePlanner:
         # each dialogue leans toward one tool drawn from its own seed, so a run covers every tool
         focus = random.Random(derive_seed(seed, "focus")).choice(tools).name if tools else ""
         reach = reaching(focus, links)
-        for i in range(n):
+        for j in range(n):
+            # prerequisite steps found in the world take indices of their own
+            i = len(steps)
             options = self._feasible(by_name, links, done, lazy, box)
             weights = {k: w for k, w in mix.items() if k in options}
             if not weights:
@@ -105,9 +108,9 @@ class OfflinePlanner:
             has_dep = any(st.kind == "dependent" for st in steps)
             option = options.get(kind)
             if want_dependent and not has_dep:
-                if "dependent" in options and (i == n - 1 or kind == "dependent"):
+                if "dependent" in options and (j == n - 1 or kind == "dependent"):
                     kind, option = "dependent", options["dependent"]
-                elif i == 0 and "single" in options:
+                elif j == 0 and "single" in options:
                     # open with a call whose result a later step can use
                     producers = [t for t in options["single"] if t.name in sources]
                     if producers:
@@ -115,10 +118,19 @@ class OfflinePlanner:
             if not any(focus in st.tools for st in steps):
                 kind, option = toward(focus, reach, kind, option, options, {t for st in steps for t in st.tools},
                                        switch=mix.get("dependent", 0) > 0)
+            if box is not None and focus in by_name and not any(focus in st.tools for st in steps) and not any(
+                    isinstance(o, list) and any(option_tool(x) == focus for x in o) for o in options.values()):
+                # a focus no request can state yet may follow the steps that make it possible
+                reached = self._enabled(by_name[focus], i, by_name, done, rng, values, vocab, seed, box)
+                if reached:
+                    steps.extend(reached)
+                    continue
             step = self._make(kind, i, option, by_name, done, rng, values, vocab, seed)
-            if box is not None:
-                step = self._grounded(step, kind, option, options, by_name, done, rng, values, vocab, seed, box)
-            steps.append(step)
+            if box is None:
+                steps.append(step)
+            else:
+                steps.extend(self._grounded(step, kind, option, options, by_name, done, rng, values, vocab, seed,
+                                            box))
         if settings.get("closing", True):
             steps.append(PlanStep(index=len(steps), kind="closing", intent="thank the assistant and end"))
         today = dialogue_date([st.slots for st in steps], seed)
@@ -128,9 +140,10 @@ class OfflinePlanner:
 
     def _grounded(self, step: PlanStep, kind: str, option: Any, options: dict[str, Any],
                   by_name: dict[str, ToolSpec], done: list[Done], rng: random.Random, values: ValueFactory,
-                  vocab: set[str], seed: int, box: Sandbox) -> PlanStep:
-        """``step`` with slots that work in the sandbox's world; else the same kind with another tool,
-        then a single call of another tool, then small talk."""
+                  vocab: set[str], seed: int, box: Sandbox) -> list[PlanStep]:
+        """``step`` with slots that work in the sandbox's world, after the prerequisite steps it needs
+        there (a login first); else the same kind with another tool, then a single call of another
+        tool, then small talk."""
         tried: set[str] = set()
         current: PlanStep | None = step
         for k, opt in [(kind, option)] * 4 + [("single", options.get("single"))] * 4:
@@ -140,15 +153,38 @@ class OfflinePlanner:
                     continue
                 current = self._make(k, step.index, rest, by_name, done, rng, values, vocab, seed)
             fitted = box.fit(current, by_name, rng)
+            before: list[PlanStep] = []
+            if fitted is None and not tried:
+                enabled = enable(box, current, by_name, rng,
+                                 lambda t: self._slots(t, rng, values, derive_seed(seed, "before", step.index)))
+                if enabled is not None:
+                    before, fitted = enabled.before, enabled.step
             if fitted is not None:
                 if done and done[-1].step == step.index:
                     done[-1].slots = dict(fitted.slots["calls"][0] if fitted.kind == "parallel" else fitted.slots)
-                return fitted
+                    done[-1].step = fitted.index
+                    done[-1:-1] = [Done(b.index, b.tools[0], profile_tool(by_name[b.tools[0]]), dict(b.slots))
+                                   for b in before]
+                return [*before, fitted]
             if done and done[-1].step == step.index:
                 done.pop()
             tried.update(current.tools[:1])
             current = None
-        return self._make("chitchat", step.index, True, by_name, done, rng, values, vocab, seed)
+        return [self._make("chitchat", step.index, True, by_name, done, rng, values, vocab, seed)]
+
+    def _enabled(self, tool: ToolSpec, i: int, by_name: dict[str, ToolSpec], done: list[Done], rng: random.Random,
+                 values: ValueFactory, vocab: set[str], seed: int, box: Sandbox) -> list[PlanStep]:
+        """A single call of ``tool`` after the prerequisite steps that make it work in the sandbox; []
+        when none do."""
+        step = self._make("single", i, [tool], by_name, done, rng, values, vocab, seed)
+        enabled = enable(box, step, by_name, rng, lambda t: self._slots(t, rng, values, derive_seed(seed, "before", i)))
+        if enabled is None:
+            done.pop()
+            return []
+        done[-1].slots, done[-1].step = dict(enabled.step.slots), enabled.step.index
+        done[-1:-1] = [Done(b.index, b.tools[0], profile_tool(by_name[b.tools[0]]), dict(b.slots))
+                       for b in enabled.before]
+        return [*enabled.before, enabled.step]
 
     def _feasible(self, by_name: dict[str, ToolSpec], links: list[Link], done: list[Done],
                   lazy: bool = False, box: Sandbox | None = None) -> dict[str, Any]:

@@ -1,0 +1,116 @@
+"""Prerequisite steps found in the world: when a plan step's call fails in the sandbox, a short run of
+other calls (a login with credentials the world holds, a create that makes the record the step needs)
+after which it succeeds.
+
+The search is bounded: the candidate tools are the probed ones whose name shares words with the failure
+the step met ("Please log in" -> ``ticket_login``), at most two calls deep, each tried with a few values,
+and a step's retries are capped, so planning stays cheap. A prerequisite must change the world (a call
+that leaves it as it was cannot enable anything) and is no read, list, status check or delete.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from turnloom.schema import PlanStep, ToolSpec
+from turnloom.tools_env.analysis import profile_tool, split_words
+from turnloom.tools_env.grounding import Sandbox
+from turnloom.tools_env.world import World
+
+__all__ = ["Enabled", "enable"]
+
+#: operation kinds that cannot enable another call: they change nothing, or remove what it may need
+_INERT = frozenset({"read", "list", "status", "delete"})
+#: tools tried as the first and as the second call of a prerequisite run
+_FIRST, _SECOND = 5, 3
+#: calls tried per prerequisite, calls tried when retrying the step, and all calls of one search
+_PER_TOOL, _RETRY, _BUDGET = 4, 6, 60
+
+
+@dataclass(frozen=True)
+class Enabled:
+    """Prerequisite steps and the step they enable, numbered from the step's own index."""
+
+    before: list[PlanStep]
+    step: PlanStep
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in split_words(text) if len(w) >= 3}
+
+
+def _related(failure: str, tool: ToolSpec) -> int:
+    """Words the failure text shares with ``tool``'s name (counted twice) and its description's first line."""
+    said = _stems(failure)
+    first = tool.description.strip().splitlines()[0] if tool.description.strip() else ""
+    return 2 * len(said & _stems(tool.name)) + len(said & _stems(first))
+
+
+def _changed(before: World, after: World) -> bool:
+    return before.digest() != after.digest()
+
+
+def enable(box: Sandbox, step: PlanStep, tools: Mapping[str, ToolSpec], rng: random.Random,
+           propose: Callable[[ToolSpec], dict[str, Any]]) -> Enabled | None:
+    """Prerequisite steps after which ``step`` fits the sandbox's world, committed there with it; None when
+    no run of one or two other probed calls enables it. ``propose`` gives planned values for a tool's slots."""
+    if step.kind not in ("single", "error_recovery", "clarification", "dependent") or not step.tools:
+        return None
+    target = step.tools[0]
+    failure = box.failure
+    pool = [t for name, t in sorted(tools.items())
+            if name != target and box.grounding.probeable(name) and profile_tool(t).kind not in _INERT]
+    pool.sort(key=lambda t: -_related(failure, t))
+    start, results, last_args, cap, spent = box.world, dict(box.results), dict(box.last_args), box.probe_cap, box.probes
+
+    def attempt(chain: list[tuple[ToolSpec, dict[str, Any], Any]], world: World) -> Enabled | None:
+        box.world, box.probe_cap = world, _RETRY
+        moved = step.model_copy(update={"index": step.index + len(chain)})
+        fitted = box.fit(moved, tools, rng)
+        box.probe_cap = cap
+        if fitted is None:
+            box.world, box.results, box.last_args = start, dict(results), dict(last_args)
+            return None
+        before = []
+        for k, (tool, args, content) in enumerate(chain):
+            before.append(PlanStep(index=step.index + k, kind="single", intent=f"ask to {tool.name} first",
+                                   tools=[tool.name], slots=args))
+            box.results[step.index + k] = [content]
+            box.last_args[tool.name] = args
+        return Enabled(before, fitted)
+
+    def call(tool: ToolSpec, world: World) -> tuple[World, dict[str, Any], Any] | None:
+        box.probe_cap = _PER_TOOL
+        slots = {p: v for p, v in propose(tool).items() if p in tool.required}
+        got = box._ground(tool, slots, {}, rng, world)
+        box.probe_cap = cap
+        if got is None or not _changed(world, got[0]):
+            return None
+        return got
+
+    firsts: list[tuple[ToolSpec, World, dict[str, Any], Any]] = []
+    for tool in pool[:_FIRST]:
+        if box.probes - spent > _BUDGET:
+            return None
+        got = call(tool, start)
+        if got is None:
+            continue
+        world, args, content = got
+        found = attempt([(tool, args, content)], world)
+        if found is not None:
+            return found
+        firsts.append((tool, world, args, content))
+    for tool, world, args, content in firsts[:_SECOND]:
+        for second in pool[:_FIRST]:
+            if second.name == tool.name or box.probes - spent > _BUDGET:
+                continue
+            got = call(second, world)
+            if got is None:
+                continue
+            found = attempt([(tool, args, content), (second, got[1], got[2])], got[0])
+            if found is not None:
+                return found
+    return None
