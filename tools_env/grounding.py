@@ -2,15 +2,15 @@
 
 Two parts, both pure data over a :class:`~turnloom.tools_env.world.World`:
 
-- :func:`harvest` collects candidate values from the states of the world's class backends (and its
-  seeded records): string and number leaves and mapping keys, each with the words of its key path
-  and of its owning object's class (a ``File``'s name carries ``file`` and ``name``; a key of
-  ``stocks`` carries ``stock`` and, through the synonyms in ``data/grounding.yaml``, ``symbol``).
-  :func:`rank` orders them by word overlap with a parameter's name and description.
+- :func:`rank` orders candidate values (:mod:`~turnloom.tools_env.grounding_values`: the world's
+  states, earlier results, enumerated options) by word overlap with a parameter's name and description;
+  a value an earlier step showed counts once more.
 - :class:`Sandbox` plays a plan forward on a copy of the world (``env.call`` is pure): it tries
-  candidate calls and commits the first that succeeds, so later steps see earlier effects (after
-  ``cd`` the files of that folder, after a create the new id). Only tools whose calls are pure
-  functions of the world are probed: class-backed methods, never live tools nor plain functions.
+  candidate calls and commits the first that succeeds (a result that says nothing, such as "Unknown"
+  or an empty list, only when no other does), so later steps see earlier effects (after ``cd`` the
+  files of that folder, after a create the new id, after a listing its values). Only tools whose
+  calls are pure functions of the world are probed: class-backed methods, never live tools nor plain
+  functions.
 """
 
 from __future__ import annotations
@@ -21,23 +21,21 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from turnloom.schema import PlanStep, ToolCall, ToolResult, ToolSpec
-from turnloom.tools_env.analysis import profile_tool, singular, split_words
+from turnloom.tools_env.analysis import profile_tool, split_words
 from turnloom.tools_env.env import ToolEnvironment
+from turnloom.tools_env.grounding_values import Candidate, described, harvest, naming_words, shown, weak, words_of
 from turnloom.tools_env.world import World
 
 __all__ = ["Candidate", "Grounding", "Sandbox", "harvest", "rank", "says_failure"]
 
-#: longest string worth stating in a request
-_MAX_TEXT = 80
 #: candidates tried per parameter, and calls tried per plan step call
 _PER_PARAM = 4
 _MAX_PROBES = 24
+#: calls tried after a result that says nothing, looking for one that says something
+_WEAK_TRIES = 4
 _NO = object()
 #: the first words of a description that say a tool makes something new
 _CREATE = frozenset({"create", "creates", "make", "makes", "add", "adds", "new"})
@@ -45,137 +43,42 @@ _CREATE = frozenset({"create", "creates", "make", "makes", "add", "adds", "new"}
 _ERROR_TEXT = re.compile(r"\s*error\s*:", re.I)
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A value the world holds, with the words that say what it is."""
-
-    value: Any
-    words: frozenset[str]
-
-
-@lru_cache(maxsize=1)
-def _vocabulary() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
-    text = (resources.files("turnloom.tools_env") / "data" / "grounding.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    synonyms = {str(k): frozenset(str(w) for w in v) for k, v in (data.get("synonyms") or {}).items()}
-    return synonyms, frozenset(str(w) for w in data.get("stop") or [])
-
-
-@lru_cache(maxsize=4096)
-def _words(text: str) -> frozenset[str]:
-    """The meaningful words of an identifier or a sentence, singular."""
-    stop = _vocabulary()[1]
-    return frozenset(singular(w) for w in split_words(text) if w not in stop and not w.isdigit())
-
-
-def _expand(words: Iterable[str]) -> frozenset[str]:
-    synonyms = _vocabulary()[0]
-    out = set(words)
-    for w in list(out):
-        out |= synonyms.get(w, frozenset())
-    return frozenset(out)
-
-
-def _class_words(ref: str) -> frozenset[str]:
-    return _words(ref.rpartition(":")[2].rpartition(".")[2])
-
-
-# -- harvesting ------------------------------------------------------------------------------------
-def harvest(world: World) -> list[Candidate]:
-    """Candidate values of ``world``: its class-backend states and its records, in a stable order."""
-    out: list[Candidate] = []
-    for key in sorted(world.memo):
-        if key.startswith("python-backend:"):
-            state = world.memo[key]
-            cls = key.partition(":")[2]
-            # the instance's own attributes, as a nested object's
-            _walk({"$obj": cls, "$attrs": state} if isinstance(state, dict) else state, frozenset(), frozenset(), out)
-    for entity in sorted(world.tables):
-        for rid, record in sorted(world.tables[entity].items()):
-            ent = _words(entity)
-            out.append(Candidate(rid, _expand(ent | {"id"})))
-            _walk(record, ent, frozenset(), out)
-    seen: set[tuple[str, Any, frozenset[str]]] = set()
-    unique = []
-    for c in out:
-        k = (type(c.value).__name__, c.value, c.words)
-        if k not in seen:
-            seen.add(k)
-            unique.append(c)
-    return unique
-
-
-def _walk(node: Any, owner: frozenset[str], path: frozenset[str], out: list[Candidate]) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _walk(item, owner, path, out)
-        return
-    if not isinstance(node, dict):
-        _leaf(node, owner | path, out)
-        return
-    if "$obj" in node:
-        cls = _class_words(str(node["$obj"]))
-        for attr, value in sorted((node.get("$attrs") or {}).items()):
-            if not attr.startswith("_") or isinstance(value, (dict, list)):
-                _walk(value, cls, _words(attr), out)
-        return
-    if "$tuple" in node or "$set" in node:
-        _walk(node.get("$tuple", node.get("$set")), owner, path, out)
-        return
-    if "$dict" in node:
-        pairs = [(k, v) for k, v in node["$dict"] if isinstance(k, (str, int)) and not isinstance(k, bool)]
-    elif any(str(k).startswith("$") for k in node):
-        return  # $ref, $random, $datetime, ...: nothing to name
-    else:
-        pairs = sorted(node.items())
-    if _is_collection(pairs):
-        for k, value in pairs:
-            # a collection is keyed by what names its items: contents["notes.txt"] -> File
-            if isinstance(value, dict) and "$obj" in value:
-                _leaf(k, _class_words(str(value["$obj"])) | path | {"name", "id"}, out)
-            else:
-                _leaf(k, owner | path | ({"name", "id"} if isinstance(value, (dict, list)) else {"key"}), out)
-            _walk(value, owner, path, out)
-        return
-    for k, value in pairs:  # a record: its keys name fields
-        if isinstance(k, str) and k.startswith("_") and not isinstance(value, (dict, list)):
-            continue
-        kw = _words(str(k))
-        _walk(value, owner, (path | kw) if isinstance(value, (dict, list)) else (kw or path), out)
-
-
-_FIELD = re.compile(r"^_*[a-z][a-zA-Z0-9_]*$")
-
-
-def _is_collection(pairs: Sequence[tuple[Any, Any]]) -> bool:
-    """Keys that are data (names, ids), not field names: their items are all containers, or some key
-    is a field name (a lower-case identifier)."""
-    if not pairs:
-        return False
-    if all(isinstance(v, dict) and "$obj" in v for _, v in pairs):
-        return True
-    if all(isinstance(v, (dict, list)) for _, v in pairs) and len(pairs) > 1:
-        return True
-    return not any(isinstance(k, str) and _FIELD.match(k) for k, _ in pairs)
-
-
-def _leaf(value: Any, words: frozenset[str], out: list[Candidate]) -> None:
-    if isinstance(value, bool) or value is None:
-        return
-    if isinstance(value, str) and not (0 < len(value) <= _MAX_TEXT and value.strip() == value):
-        return
-    if isinstance(value, (str, int, float)):
-        out.append(Candidate(value, _expand(words)))
-
-
 # -- ranking ---------------------------------------------------------------------------------------
+#: formats a string parameter's schema or description states, as the pattern a value must match
+_FORMATS = {"date": r"\d{4}-\d{2}-\d{2}", "date-time": r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?.*",
+            "time": r"\d{2}:\d{2}(:\d{2})?"}
+_SAID_FORMATS = ((re.compile(r"\bYYYY-MM-DD[T ]HH:MM", re.I), "date-time"),
+                 (re.compile(r"\bYYYY-MM-DD\b", re.I), "date"), (re.compile(r"\bHH:MM\b", re.I), "time"))
+_LETTERS = re.compile(r"\b(\d)[- ]letter\b", re.I)
+
+
+def _shape(schema: Mapping[str, Any]) -> re.Pattern[str] | None:
+    """The pattern a string parameter's values must match: its ``format`` (date, date-time, time) or the
+    one its description states ("in the format YYYY-MM-DD", "the 3 letter code"); None when free."""
+    desc = str(schema.get("description", ""))
+    fmt = str(schema.get("format", "")) or next((f for rx, f in _SAID_FORMATS if rx.search(desc)), "")
+    if fmt in _FORMATS:
+        return _compiled(_FORMATS[fmt])
+    letters = _LETTERS.search(desc)
+    return _compiled(f"[A-Za-z]{{{letters.group(1)}}}") if letters else None
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def _fit(value: Any, schema: Mapping[str, Any]) -> Any:
     """``value`` as the parameter ``schema`` takes it, or ``_NO``."""
     kind = schema.get("type")
+    if isinstance(kind, list):  # ["string", "null"]: an optional value of the first real type
+        kind = next((k for k in kind if k != "null"), None)
+        schema = {**schema, "type": kind}
     if "enum" in schema:
         return value if value in schema["enum"] else _NO
     if kind == "string":
-        return value if isinstance(value, str) else _NO
+        shape = _shape(schema)
+        return value if isinstance(value, str) and (shape is None or shape.fullmatch(value)) else _NO
     if kind == "integer":
         if isinstance(value, int):
             return value
@@ -194,15 +97,22 @@ def rank(candidates: Sequence[Candidate], tool: ToolSpec, param: str, rng: rando
     schema = tool.properties.get(param)
     if not isinstance(schema, dict):
         return []
-    name, desc = _words(param), _words(str(schema.get("description", "")))
+    name, desc = words_of(param), words_of(str(schema.get("description", "")))
     scored: list[tuple[int, int, Any]] = []
     seen: set[str] = set()
     order = list(range(len(candidates)))
     if rng is not None:
         rng.shuffle(order)
+    # a dated value fits a dated parameter only when it means the same (a travel date, not a birth date)
+    shape = _shape(schema) if schema.get("type") == "string" else None
+    dated = shape is not None and shape.pattern in (_FORMATS["date"], _FORMATS["date-time"])
     for pos, i in enumerate(order):
         c = candidates[i]
+        if (c.exact and not c.words <= name) or (dated and len(name & c.words) < min(2, len(name))):
+            continue
         score = 3 * len(name & c.words) + len(desc & c.words)
+        if score and c.shown:  # the dialogue has just shown it
+            score += 1
         if score < 2:
             continue
         value = _fit(c.value, schema)
@@ -247,6 +157,9 @@ class Sandbox:
     #: tool -> arguments of its latest call
     last_args: dict[str, dict[str, Any]] = field(default_factory=dict)
     _harvest: tuple[World, list[Candidate]] | None = None
+    #: values the plan's calls so far showed, and the values tool descriptions enumerate
+    shown: list[Candidate] = field(default_factory=list)
+    options: list[Candidate] = field(default_factory=list)
     #: calls tried per plan step call (lowered while searching for prerequisite steps)
     probe_cap: int = _MAX_PROBES
     #: calls tried so far, and the text of the latest failed one
@@ -255,11 +168,17 @@ class Sandbox:
 
     def __post_init__(self) -> None:
         self.world = self.grounding.world
+        self.options = described(self.grounding.env.tools.values())
 
     def candidates(self) -> list[Candidate]:
         if self._harvest is None or self._harvest[0] is not self.world:
             self._harvest = (self.world, harvest(self.world))
-        return self._harvest[1]
+        return [*self._harvest[1], *self.shown, *self.options]
+
+    def show(self, tool: ToolSpec, args: Mapping[str, Any], content: Any) -> None:
+        """Let later steps use what a committed call of ``tool`` showed."""
+        if self.grounding.probeable(tool.name):
+            self.shown.extend(shown(tool, args, content))
 
     def covers(self, tools: Iterable[str]) -> bool:
         return any(self.grounding.probeable(t) for t in tools)
@@ -291,21 +210,41 @@ class Sandbox:
         world = self.world
         found: list[dict[str, Any]] = []
         contents: list[Any] = []
+        calls: list[tuple[ToolSpec, dict[str, Any], Any]] = []
         for tool, slots, fixed in plans:
             # the same call twice in one turn says nothing: a second call of a tool asks for other values
             avoid = [a for a, (t, _, _) in zip(found, plans, strict=False) if t.name == tool.name]
             got = self._ground(tool, slots, fixed, rng, world, avoid)
+            more = self._optional(tool, slots, fixed) if got is None and step.kind != "parallel" else {}
+            if more:  # the record the call failed to find may be named by a parameter it leaves optional
+                slots = {**slots, **more}
+                got = self._ground(tool, slots, fixed, rng, world, avoid)
             if got is None:
                 return None
             world, args, content = got
             found.append({k: args[k] for k in slots})
             contents.append(content)
+            calls.append((tool, args, content))
             self.last_args[tool.name] = args
         self.world = world
+        for tool, args, content in calls:
+            self.show(tool, args, content)
         self.results[step.index] = contents
         if step.kind == "parallel":
             return step.model_copy(update={"slots": {"calls": found}})
         return step.model_copy(update={"slots": found[0]})
+
+    def _optional(self, tool: ToolSpec, slots: Mapping[str, Any], fixed: Mapping[str, Any]) -> dict[str, Any]:
+        """Optional parameters of ``tool`` the latest failure names ("Booking not found" -> ``booking_id``)
+        that have candidates, each with its best one."""
+        said = words_of(self.failure)
+        out: dict[str, Any] = {}
+        for p in sorted(set(tool.properties) - set(tool.required) - set(slots) - set(fixed)):
+            if words_of(p) & said:
+                ranked = rank(self.candidates(), tool, p)
+                if ranked:
+                    out[p] = ranked[0]
+        return out
 
     def _bound(self, step: PlanStep) -> dict[str, Any] | None:
         """Values of the step's bindings (``step:N.tool.field#k``) read from earlier results."""
@@ -328,22 +267,37 @@ class Sandbox:
         pool = self.candidates()
         # what a create names is new: the planned value first
         new = profile_tool(tool).kind == "create" or bool(_CREATE & set(split_words(tool.description)[:6]))
+        naming = naming_words()
         choices = []
         for p in sorted(slots):
             ranked = [v for v in rank(pool, tool, p, rng) if v != slots[p]][:_PER_PARAM]
-            choices.append((p, [slots[p], *ranked] if new else [*ranked, slots[p]]))
+            # what names the new thing is new; what the create refers to (a card, a date) is not
+            first = new and (bool(words_of(p) & naming) or not ranked)
+            choices.append((p, [slots[p], *ranked] if first else [*ranked, slots[p]]))
         # combinations in order of the sum of their ranks: the best candidates first
         combos = sorted(itertools.product(*(range(len(c)) for _, c in choices)), key=lambda ix: (sum(ix), ix))
+        # a result that says nothing ("Unknown", no matches) is kept while a few more calls look for a real one
+        fallback: tuple[World, dict[str, Any], Any] | None = None
+        left, failures = self.probe_cap, 0
         for ix in combos[:self.probe_cap]:
             args = {**{p: c[i] for (p, c), i in zip(choices, ix, strict=True)}, **fixed}
             if {k: args[k] for k in slots} in avoid:
                 continue
+            if left <= 0:
+                break
+            left -= 1
             self.probes += 1
             after, result = self.grounding.env.call(world, ToolCall(id="probe", name=tool.name, arguments=args))
             if result.error is None and not says_failure(result.content):
-                return after, args, result.content
-            self.failure = str(result.error or result.content)[:300]
-        return None
+                if not weak(result.content):
+                    return after, args, result.content
+                if fallback is None:
+                    fallback, left = (after, args, result.content), min(left, _WEAK_TRIES)
+                continue
+            if not failures:  # the failure of the likeliest call says what is missing
+                self.failure = str(result.error or result.content)[:300]
+            failures += 1
+        return fallback
 
 
 def says_failure(content: Any) -> bool:

@@ -4,8 +4,9 @@ after which it succeeds.
 
 The search is bounded: the candidate tools are the probed ones whose name shares words with the failure
 the step met ("Please log in" -> ``ticket_login``), at most two calls deep, each tried with a few values,
-and a step's retries are capped, so planning stays cheap. A prerequisite must change the world (a call
-that leaves it as it was cannot enable anything) and is no read, list, status check or delete.
+and a step's retries are capped, so planning stays cheap. A prerequisite changes the world, or its result
+shows values the step can then use (the airports a booking goes between); a call that does neither cannot
+enable anything, and status checks and deletes never count.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from typing import Any
 from turnloom.schema import PlanStep, ToolSpec
 from turnloom.tools_env.analysis import profile_tool, split_words
 from turnloom.tools_env.grounding import Sandbox
+from turnloom.tools_env.grounding_values import weak
 from turnloom.tools_env.world import World
 
 __all__ = ["Enabled", "enable"]
 
 #: operation kinds that cannot enable another call: they change nothing, or remove what it may need
-_INERT = frozenset({"read", "list", "status", "delete"})
+_INERT = frozenset({"status", "delete"})
 #: tools tried as the first and as the second call of a prerequisite run
 _FIRST, _SECOND = 5, 3
 #: calls tried per prerequisite, calls tried when retrying the step, and all calls of one search
@@ -65,14 +67,21 @@ def enable(box: Sandbox, step: PlanStep, tools: Mapping[str, ToolSpec], rng: ran
             if name != target and box.grounding.probeable(name) and profile_tool(t).kind not in _INERT]
     pool.sort(key=lambda t: -_related(failure, t))
     start, results, last_args, cap, spent = box.world, dict(box.results), dict(box.last_args), box.probe_cap, box.probes
+    shown = list(box.shown)
+
+    def seen(chain: list[tuple[ToolSpec, dict[str, Any], Any]]) -> None:
+        box.shown = list(shown)
+        for tool, args, content in chain:
+            box.show(tool, args, content)
 
     def attempt(chain: list[tuple[ToolSpec, dict[str, Any], Any]], world: World) -> Enabled | None:
         box.world, box.probe_cap = world, _RETRY
+        seen(chain)
         moved = step.model_copy(update={"index": step.index + len(chain)})
         fitted = box.fit(moved, tools, rng)
         box.probe_cap = cap
         if fitted is None:
-            box.world, box.results, box.last_args = start, dict(results), dict(last_args)
+            box.world, box.results, box.last_args, box.shown = start, dict(results), dict(last_args), list(shown)
             return None
         before = []
         for k, (tool, args, content) in enumerate(chain):
@@ -82,12 +91,16 @@ def enable(box: Sandbox, step: PlanStep, tools: Mapping[str, ToolSpec], rng: ran
             box.last_args[tool.name] = args
         return Enabled(before, fitted)
 
-    def call(tool: ToolSpec, world: World) -> tuple[World, dict[str, Any], Any] | None:
+    def call(tool: ToolSpec, world: World, chain: list[tuple[ToolSpec, dict[str, Any], Any]]
+             ) -> tuple[World, dict[str, Any], Any] | None:
         box.probe_cap = _PER_TOOL
+        seen(chain)
         slots = {p: v for p, v in propose(tool).items() if p in tool.required}
         got = box._ground(tool, slots, {}, rng, world)
-        box.probe_cap = cap
-        if got is None or not _changed(world, got[0]):
+        box.probe_cap, box.shown = cap, list(shown)
+        if got is None:
+            return None
+        if not (_changed(world, got[0]) or (got[2] is not None and not weak(got[2]))):
             return None
         return got
 
@@ -95,7 +108,7 @@ def enable(box: Sandbox, step: PlanStep, tools: Mapping[str, ToolSpec], rng: ran
     for tool in pool[:_FIRST]:
         if box.probes - spent > _BUDGET:
             return None
-        got = call(tool, start)
+        got = call(tool, start, [])
         if got is None:
             continue
         world, args, content = got
@@ -107,7 +120,7 @@ def enable(box: Sandbox, step: PlanStep, tools: Mapping[str, ToolSpec], rng: ran
         for second in pool[:_FIRST]:
             if second.name == tool.name or box.probes - spent > _BUDGET:
                 continue
-            got = call(second, world)
+            got = call(second, world, [(tool, args, content)])
             if got is None:
                 continue
             found = attempt([(tool, args, content), (second, got[1], got[2])], got[0])

@@ -103,3 +103,20 @@ def test_offline_dialogues_ask_about_files_that_exist(tmp_path: Path, monkeypatc
                     assert value in (names if m["name"] == "rm" else files) | created, (rec["id"], m["name"], args)
     assert tool_msgs >= 40 and reads >= 3
     assert unplanned <= 0.10 * tool_msgs, f"{unplanned} of {tool_msgs} tool results are unplanned errors"
+
+
+@pytest.mark.skipif(not HAVE_BFCL, reason="bfcl-eval is not installed")
+def test_bfcl_travel_books_flights_between_listed_airports_and_uses_its_bookings(tmp_path: Path) -> None:
+    """Flights are priced and booked between airport codes a listing showed, on dates of the stated format;
+    the booking in the scenario's state is cancelled, insured, invoiced and asked about."""
+    out = tmp_path / "travel"
+    result = CliRunner().invoke(app, ["run", "bfcl_travel", "-n", "100", "--seed", "7", "-o", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    accepted = [json.loads(line) for line in (out / "accepted.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(accepted) >= 95
+    used = {m["name"] for r in accepted for m in r["messages"] if m["role"] == "tool"}
+    assert {"book_flight", "get_flight_cost", "cancel_booking", "purchase_insurance", "retrieve_invoice",
+            "contact_customer_support"} <= used
+    booked = [m["result"]["content"] for r in accepted for m in r["messages"]
+              if m["role"] == "tool" and m["name"] == "book_flight" and m["result"]["error"] is None]
+    assert any(c.get("booking_status") is True for c in booked if isinstance(c, dict))
