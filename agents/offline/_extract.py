@@ -12,14 +12,15 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from turnloom.agents.offline._meaning import find_meanings
 from turnloom.agents.offline._phrasing import ORDINALS, param_phrase, words
 from turnloom.agents.spoken import resolve_date
 from turnloom.schema import ToolSpec, canonical_json
 from turnloom.tools_env.analysis import singular, split_words
 from turnloom.tools_env.flow import normalize_name, tool_entities
 
-__all__ = ["QUOTED", "ToolInfo", "extract_args", "find_in_results", "said_words", "score_tool", "split_clauses",
-           "steers", "tool_info"]
+__all__ = ["QUOTED", "ToolInfo", "extract_args", "find_in_results", "said_in_order", "said_words",
+           "score_tool", "split_clauses", "steers", "tool_info"]
 
 _STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "by", "with", "and", "or", "from", "at", "its",
          "their", "your", "my", "is", "be", "as", "that", "this", "it", "into", "all", "any", "given", "using",
@@ -32,7 +33,9 @@ _SYNONYMS = {
     "book": {"book", "reserve"},
 }
 _CLAUSE_MARKERS = re.compile(r"\s+(?:Also|At the same time|Additionally|While you're at it|On top of that|Separately"
-                             r"|Oh and|One more thing|And another thing|Besides that),\s+")
+                             r"|Oh and|One more thing|And another thing|Besides that|Plus|In parallel|Meanwhile"
+                             r"|And then|After that|Next up|Second thing|While we're here|And lastly"
+                             r"|Also on my list),\s+")
 #: the user points into a list of earlier results ("the second one on that list")
 LISTED_REF_TEXT = (r"(?:from|among) (?:those|these|the|your) (?:results|options|matches)"
                    r"|(?:on|in) (?:that|this|the|your) list"
@@ -138,6 +141,18 @@ def _said(text: str) -> tuple[str, frozenset[str]]:
             said.add(key)
             said |= syns
     return text.lower(), frozenset(said)
+
+
+def said_in_order(text: str, tool: ToolSpec) -> bool:
+    """True when every word of the tool's name comes in ``text``, in the name's order (``gallon to liter``
+    for gallon_to_liter, not for liter_to_gallon)."""
+    spoken = [singular(w) for w in split_words(text)]
+    at = []
+    for w in (singular(x) for x in split_words(tool.name)):
+        if w not in spoken:
+            return False
+        at.append(spoken.index(w))
+    return at == sorted(at)
 
 
 def said_words(text: str) -> frozenset[str]:
@@ -255,12 +270,19 @@ def extract_args(text: str, tool: ToolSpec, *, asked: str | None = None,
             if not any(s <= m.start() < e or s < m.end() <= e for s, e, _ in spans):
                 spans.append((m.start(), m.end(), p))
     spans.sort()
+    meant = find_meanings(masked, tool, [(s, e) for s, e, _ in spans])
+    starts = sorted([s for s, _, _ in spans] + [s for s, _, _, _ in meant])
     found: dict[str, Any] = {}
-    for i, (_, end, p) in enumerate(spans):
-        stop = spans[i + 1][0] if i + 1 < len(spans) else len(masked)
+    for _, end, p in spans:
+        stop = next((s for s in starts if s >= end), len(masked))
         value = _value_from(masked[end:stop], quoted, tool, p, info, today)
         if value is not _MISSING:
             found[p] = value
+    for _, _, p, raw in meant:
+        if p not in found:
+            value = _value_from(raw, quoted, tool, p, info, today)
+            if value is not _MISSING:
+                found[p] = value
     if asked and asked not in found and asked in tool.properties:
         value = _value_from(_BARE_ANSWER.sub("", masked), quoted, tool, asked, info, today)
         if value is not _MISSING:

@@ -114,11 +114,16 @@ def _facts(record: dict[str, Any], rng: random.Random, limit: int, skip: set[str
     return out
 
 
-def _item(record: dict[str, Any], rng: random.Random) -> str:
+def _item(record: dict[str, Any], rng: random.Random, later: bool = False) -> str:
+    """One listed record: its name and a fact or two; ``later`` items (after the first) say their
+    facts right after the name more often, and sometimes only the name."""
     label = _label(record)
     skip = {label[0]} if label else set()
-    attached = bool(label) and rng.random() < 0.35
-    facts = _facts(record, rng, rng.choice((1, 1, 2)), skip | {k for k in record if k.endswith("_id") or k == "id"},
+    attached = bool(label) and rng.random() < (0.6 if later else 0.35)
+    limit = rng.choice((0, 1, 1, 2) if later and label else (1, 1, 2))
+    if not limit:
+        return label[1] if label else ""
+    facts = _facts(record, rng, limit, skip | {k for k in record if k.endswith("_id") or k == "id"},
                    after_name=attached)
     head = label[1] if label else ""
     if facts and attached:
@@ -128,6 +133,18 @@ def _item(record: dict[str, Any], rng: random.Random) -> str:
                            "{h}, which has {f}"))
         return form.replace("{f}", ", ".join(facts)).replace("{h}", head) if head else ", ".join(facts)
     return head
+
+
+def _enumerate(shown: list[str], rng: random.Random) -> str:
+    """Listed items joined in one of several ways: numbered, in a row, or one after another."""
+    style = rng.random()
+    if style < 0.3 or len(shown) < 2:
+        return "; ".join(f"{i + 1}) {s}" for i, s in enumerate(shown)) if style < 0.3 else join_phrases(shown)
+    if style < 0.45:
+        return "; ".join(f"({i + 1}) {s}" for i, s in enumerate(shown))
+    if style < 0.6:
+        return "; ".join(shown[:-1]) + f"; and {shown[-1]}"
+    return join_phrases(shown)
 
 
 def _records(content: Any) -> tuple[str, list[Any]] | None:
@@ -161,9 +178,9 @@ def summarize(tool: ToolSpec | None, call: ToolCall | None, content: Any, rng: r
                        if s and len(s) >= 2]
             extra = f"(Searched: {scalars[0]}.)" if scalars else ""
             return pick_reply("empty", rng, noun=noun, extra=extra).strip()
-        shown = [_item(r, rng) if isinstance(r, dict) else str(_said(r)) for r in items[:3]]
+        shown = [_item(r, rng, i > 0) if isinstance(r, dict) else str(_said(r)) for i, r in enumerate(items[:3])]
         shown = [s for s in shown if s and s != "None"]
-        text = "; ".join(f"{i + 1}) {s}" for i, s in enumerate(shown)) if rng.random() < 0.4 else join_phrases(shown)
+        text = _enumerate(shown, rng)
         if len(items) == 1:
             return pick_reply("listed_one", rng, noun_one=singular(noun.split()[-1]) if noun else "result", items=text)
         return pick_reply("listed", rng, count=_count(len(items)), noun=noun, items=text)

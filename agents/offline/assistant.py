@@ -15,6 +15,7 @@ from turnloom.agents.offline._extract import (
     QUOTED,
     extract_args,
     find_in_results,
+    said_in_order,
     said_words,
     score_tool,
     split_clauses,
@@ -149,6 +150,9 @@ class OfflineAssistant:
         if not scored or scored[0][0] < self.threshold:
             return None
         best = tools[scored[0][1]]
+        tied = [tools[n] for s, n in scored if s == scored[0][0]]
+        if len(tied) > 1:  # the same words in another order (gallon_to_liter, liter_to_gallon): the order said
+            best = next((t for t in tied if said_in_order(clause, t)), best)
         said, name = said_words(clause), tool_info(best).name
         if name <= said:
             # a longer name said in full is the more specific tool (get_user_tickets over get_ticket)

@@ -12,7 +12,8 @@ import re
 from typing import Any
 
 from turnloom.agents._protocol import AgentOutput, AgentView
-from turnloom.agents.offline._extract import steers
+from turnloom.agents.offline._extract import extract_args, steers
+from turnloom.agents.offline._meaning import has_forms, say_by_meaning
 from turnloom.agents.offline._phrasing import ORDINALS, format_value, join_phrases, param_phrase
 from turnloom.agents.offline._templates import action_words, expand, pick, pick_style, typo, user_data
 from turnloom.agents.spoken import say_date
@@ -116,11 +117,7 @@ class OfflineUser:
             entity, listed = _entity_of(field)
             refs = data["ref_listed"] if listed else data["ref_single"]
             ref = expand(str(rng.choice(refs)), rng).format(ordinal=ORDINALS[ordinal], entity=entity)
-            args = self._args(tool, step.slots, rng, today)
-            tail = f", {rng.choice(('with', 'using', 'and'))} {args}" if args else ""
-            frame = _frame(data["dependent"], style, rng)
-            text = _finish(frame.format(action=action_words(tool, rng), ref=ref, args_tail=tail), style)
-            return _tail(text, style, tools, rng)
+            return _tail(self._dependent(tool, step.slots, ref, style, rng, today), style, tools, rng)
         if kind == "follow_up":
             (param, value), = step.slots.items() if len(step.slots) == 1 else list(step.slots.items())[:1]
             phrases = tuple(param_phrase(p) for p in tool.properties)
@@ -129,19 +126,54 @@ class OfflineUser:
                 frame = _frame(data["follow_up_update"], style, rng)
                 return _finish(frame.format(phrase=param_phrase(param), value=format_value(value, phrases),
                                             entity=entity, action=action_words(tool, rng)), style)
-            frame = _frame(data["follow_up_requery"], style, rng)
             what = _what(tool)
+            meant = say_by_meaning(param, value, phrases, rng) if rng.random() < _MEANING_RATE else None
+            if meant is not None:
+                text = _finish(_frame(data["follow_up_requery_meant"], style, rng).format(what=what, meant=meant),
+                               style)
+                if extract_args(text, tool, today=today) == {param: value}:
+                    return text
+            frame = _frame(data["follow_up_requery"], style, rng)
             return _finish(frame.format(phrase=param_phrase(param), value=format_value(value, phrases), what=what),
                            style)
         slots = {k: v for k, v in step.slots.items() if k not in step.withhold}
         return _tail(self._request(tool, slots, style, rng, greet=True, offered=tools, today=today),
                      style, tools, rng)
 
+    def _dependent(self, tool: ToolSpec, slots: dict[str, Any], ref: str, style: str, rng: random.Random,
+                   today: dt.date | None, by_meaning: bool = True) -> str:
+        """A step on an earlier result ("{ref}"), its own values said by meaning or by name."""
+        action = action_words(tool, rng)
+        meant = _by_meaning(tool, slots, rng, today) if by_meaning else {}
+        if meant:
+            action = f"{action} {' '.join(meant.values())}"
+        args = self._args(tool, {k: v for k, v in slots.items() if k not in meant}, rng, today)
+        tail = f", {rng.choice(('with', 'using', 'and'))} {args}" if args else ""
+        frame = _frame(user_data()["dependent"], style, rng)
+        text = _finish(frame.format(action=action, ref=ref, args_tail=tail), style)
+        if meant and extract_args(text, tool, today=today) != slots:
+            return self._dependent(tool, slots, ref, style, rng, today, by_meaning=False)
+        return text
+
     def _request(self, tool: ToolSpec, slots: dict[str, Any], style: str, rng: random.Random,
                  greet: bool = False, offered: dict[str, ToolSpec] | None = None,
-                 today: dt.date | None = None) -> str:
-        data = user_data()
+                 today: dt.date | None = None, by_meaning: bool = True) -> str:
         action = action_words(tool, rng)
+        meant = _by_meaning(tool, slots, rng, today) if by_meaning else {}
+        if meant:
+            parts = list(meant.values())
+            rng.shuffle(parts)
+            action = f"{action} {' '.join(parts)}"
+        plain = {k: v for k, v in slots.items() if k not in meant}
+        text = self._phrase(tool, plain, action, style, rng, greet, offered, today)
+        if meant and extract_args(text, tool, today=today) != {k: slots[k] for k in slots}:
+            # said so that the assistant could misread it: say every value by its parameter's name
+            return self._request(tool, slots, style, rng, greet, offered, today, by_meaning=False)
+        return text
+
+    def _phrase(self, tool: ToolSpec, slots: dict[str, Any], action: str, style: str, rng: random.Random,
+                greet: bool, offered: dict[str, ToolSpec] | None, today: dt.date | None) -> str:
+        data = user_data()
         opener = _frame(data["greet"], style, rng) if greet else ""
         if offered:
             opener += _aside("context", style, offered, rng, _CONTEXT_RATE.get(style, 0.5))
@@ -177,6 +209,22 @@ class OfflineUser:
         return join_phrases(parts)
 
 
+def _by_meaning(tool: ToolSpec, slots: dict[str, Any], rng: random.Random,
+                today: dt.date | None = None) -> dict[str, str]:
+    """Values said by what they mean ("from Berlin", "for four people", "arriving next Friday"),
+    each with some chance."""
+    phrases = tuple(param_phrase(p) for p in tool.properties)
+    out: dict[str, str] = {}
+    for key, value in slots.items():
+        if has_forms(key) and rng.random() < _MEANING_RATE:
+            dated = isinstance(value, str) and _ISO_DATE.match(value) is not None
+            said = say_by_meaning(key, value, phrases, rng, _say(value, phrases, today, rng) if dated else None)
+            if said is not None:
+                out[key] = said
+    return out
+
+
+_MEANING_RATE = 0.85
 #: a frame where the values start a sentence or follow a colon, so "email is x" reads right
 _CLAUSE_BEFORE = re.compile(r"(?:^|[.:?!,]\s*)\{[Aa]rgs\}")
 _CONTEXT_RATE = {"brief": 0.3, "typos": 0.35, "chatty": 0.75, "formal": 0.6, "nonnative": 0.6}

@@ -207,6 +207,32 @@ def _forms(value: Any) -> list[str]:
     return [_norm(str(value))]
 
 
+_COUNT_WORDS = {w: i for i, w in enumerate(
+    ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"))}
+#: a count said in words: "two nights", "four of us", "a party of six"; "one" only where it counts something
+_COUNT_SAID = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
+                         r"|\bone(?= (?:person|guest|night|day|week|result|room|seat|ticket|adult|child|of us)\b)"
+                         r"|(?<=of )one\b")
+
+
+def _counts(text: str) -> str:
+    """The counts a user said in words, as digits ("two nights" -> "2")."""
+    return " ".join(str(_COUNT_WORDS[m.group(0)]) for m in _COUNT_SAID.finditer(text))
+
+
+@lru_cache(maxsize=4096)
+def _number_pattern(form: str) -> re.Pattern[str]:
+    """A number said on its own: not part of a longer number ("25" is not in "$250" nor in "2.5")."""
+    tail = r"0*" if "." in form else r"(?:\.0+)?"
+    return re.compile(rf"(?<![\w.]){re.escape(form)}{tail}(?!\d|\.\d)")
+
+
+def _said(leaf: Any, corpus: str) -> bool:
+    if isinstance(leaf, (int, float)) and not isinstance(leaf, bool):
+        return any(f in corpus and _number_pattern(f).search(corpus) for f in _forms(leaf))
+    return any(f in corpus for f in _forms(leaf))
+
+
 def grounded_args(ctx: RuleContext) -> list[CheckResult]:
     """Hallucination (rule form): every argument value appears in what the user or the
     system said, or in an earlier tool output; a date may also be the day a relative phrase
@@ -227,11 +253,13 @@ def grounded_args(ctx: RuleContext) -> list[CheckResult]:
                     for leaf in _leaves(value):
                         if isinstance(leaf, bool) or leaf is None or leaf == "":
                             continue
-                        if not any(f in corpus for f in _forms(leaf)):
+                        if not _said(leaf, corpus):
                             out.append(_fail("grounded_args", f"{c.name}.{key}={leaf!r} appears nowhere "
                                              "in the dialogue or earlier tool outputs", i))
         if m.role in ("user", "system") and m.content:
             seen.append(_norm(m.content))
+            if m.role == "user":
+                seen.append(_counts(seen[-1]))
             if today is not None and m.role == "user":
                 seen.extend(d.isoformat() for d in resolve_dates(m.content, today))
         elif m.role == "tool":

@@ -55,7 +55,8 @@ def test_templates_are_data_and_expand_deterministically() -> None:
             assert "[" not in text and "|" not in text, text
             assert _fields(text) <= {"action", "args", "Args", "ref", "args_tail", "phrase", "value", "entity", "what",
                                      "a", "b", "ordinal", "weekday", "count", "noun", "noun_one", "items", "extra",
-                                     "facts", "Facts", "status", "error", "capabilities", "p", "v"}, text
+                                     "facts", "Facts", "status", "error", "capabilities", "p", "v",
+                                     "V", "n", "s", "people", "meant"}, text
     assert expand("[a|b|c] [x|y]", random.Random(3)) == expand("[a|b|c] [x|y]", random.Random(3))
 
 

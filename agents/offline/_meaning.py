@@ -1,0 +1,143 @@
+"""Values said by what they mean rather than by their parameter's name: "flights from Berlin to
+Rome", "a table for four people", "hotels under $200". The forms are data (``by_meaning`` in
+``data/user.yaml``), keyed by parameter name; the user renders one after the request's verb
+phrase, and the assistant reads it back with a pattern built from the same form.
+
+Placeholders: ``{v}`` the value as written, ``{V}`` a value that starts with a capital (a place,
+a name), ``{n}`` a count from one to twelve in words, ``{s}`` a plural "s" unless the count is
+one, ``{people}`` "person" or "people".
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from functools import lru_cache
+from typing import Any
+
+from turnloom.agents.offline._phrasing import format_value
+from turnloom.agents.offline._templates import expand, user_data
+from turnloom.schema import ToolSpec
+
+__all__ = ["NUMBER_WORDS", "MeaningSpan", "find_meanings", "has_forms", "say_by_meaning"]
+
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                "eleven", "twelve")
+_WORD_VALUE = {w: i for i, w in enumerate(NUMBER_WORDS)}
+_TOKEN = re.compile(r"\{(v|V|n|s|people)\}|\[([^\[\]]*)\]")
+#: where a string value said by meaning ends: punctuation, a sentence end, or a joining word
+_END = (r"(?=[,;!?]|\.(?:\s|$)|$|\s(?:and|with|in|from|to|for|on|at|under|below|over|using|please|by|"
+        r"into|out|up|down|bound|going|headed|flying|leaving|departing|costing|priced|rated|serving|doing|showing|"
+        r"limited|capped|just|only|against|versus|asap|thanks|thx|plz|pls)\b|\s-\s)")
+#: a place or a person: capitalized words, with the small words names keep inside ("Rio de Janeiro")
+_CAPITALIZED = r"[A-Z][\w'.-]*(?: (?:(?:de|da|del|la|le|of|upon|on|am|sur|van|von) )?[A-Z][\w'.-]*)*"
+_VALUE = {
+    "V": r"(?P<v>\x00\d+\x00|" + _CAPITALIZED + ")(?![\\w'-])",
+    "n": r"(?P<v>\d+|" + "|".join(NUMBER_WORDS[1:]) + r")\b",
+    "num": r"(?P<v>-?\d+(?:\.\d+)?)(?![\d.]\d)",
+    "str": r"(?P<v>\x00\d+\x00|[^\s\x00,;!?][^\x00,;!?]*?)",
+}
+
+MeaningSpan = tuple[int, int, str, str]
+
+
+@lru_cache(maxsize=1)
+def _forms() -> dict[str, tuple[str, ...]]:
+    data = user_data().get("by_meaning", {})
+    if not isinstance(data, dict):
+        raise ValueError("agents/offline/data/user.yaml: by_meaning: expected a mapping of parameter -> forms")
+    return {str(k): tuple(str(f) for f in v) for k, v in data.items()}
+
+
+def _key(param: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", param).lower()
+
+
+def has_forms(param: str) -> bool:
+    return _key(param) in _forms()
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        return None
+    return int(value)
+
+
+def _render(form: str, value: Any, phrases: tuple[str, ...], written: str | None = None) -> str | None:
+    written = written or format_value(value, phrases)
+    if written.startswith('"'):
+        return None
+    count = _count(value)
+    if "{V}" in form and not (isinstance(value, str) and value[:1].isupper()):
+        return None
+    if "{n}" in form and (count is None or not 1 <= count < len(NUMBER_WORDS)):
+        return None
+    if ("{s}" in form or "{people}" in form) and count is None:
+        return None
+    if "$" in form and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        return None
+    plural = count != 1
+    return (form.replace("{V}", written).replace("{v}", written)
+            .replace("{n}", NUMBER_WORDS[count] if count is not None and 0 <= count < len(NUMBER_WORDS) else "")
+            .replace("{s}", "s" if plural else "").replace("{people}", "people" if plural else "person"))
+
+
+def say_by_meaning(param: str, value: Any, phrases: tuple[str, ...], rng: random.Random,
+                   written: str | None = None) -> str | None:
+    """One form of ``param``'s value said by meaning ("for four people"), or None when no form fits;
+    ``written``: how the value is said, when not as written ("next Friday" for a date)."""
+    forms = list(_forms().get(_key(param), ()))
+    rng.shuffle(forms)
+    for form in forms:
+        said = _render(expand(form, rng), value, phrases, written)
+        if said is not None:
+            return said
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _pattern(form: str, numeric: bool) -> re.Pattern[str]:
+    out, at = [], 0
+    for m in _TOKEN.finditer(form):
+        out.append(re.escape(form[at:m.start()]))
+        name, group = m.group(1), m.group(2)
+        if group is not None:
+            out.append("(?:" + "|".join(re.escape(g) for g in group.split("|")) + ")")
+        elif name in ("s",):
+            out.append("s?")
+        elif name == "people":
+            out.append("(?:people|person)")
+        else:
+            kind = name if name in ("V", "n") else ("num" if numeric else "str")
+            # a text value ends where the form's own words resume, or else at a joining word
+            out.append(_VALUE[kind] + (_END if kind == "str" and m.end() == len(form) else ""))
+        at = m.end()
+    out.append(re.escape(form[at:]))
+    return re.compile(r"(?<![\w$])" + "".join(out))
+
+
+def find_meanings(text: str, tool: ToolSpec, taken: list[tuple[int, int]]) -> list[MeaningSpan]:
+    """(start, end, param, raw value) of each value said by meaning in ``text`` (quoted values
+    masked), outside the ``taken`` spans; the longest forms are tried first, and a number said in
+    words comes back as digits."""
+    forms = _forms()
+    found: list[MeaningSpan] = []
+    busy = list(taken)
+    tried = []
+    for param, schema in tool.properties.items():
+        kind = schema.get("type") if isinstance(schema, dict) else None
+        numeric = kind in ("integer", "number") or (isinstance(kind, list) and "string" not in kind)
+        tried += [(form, param, numeric) for form in forms.get(_key(param), ())]
+    tried.sort(key=lambda t: -len(t[0]))
+    for form, param, numeric in tried:
+        if any(f[2] == param for f in found):
+            continue
+        for m in _pattern(form, numeric).finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in busy):
+                continue
+            raw = m.group("v")
+            raw = str(_WORD_VALUE.get(raw.lower(), raw))
+            found.append((m.start(), m.end(), param, raw))
+            busy.append((m.start(), m.end()))
+            break
+    return sorted(found)
