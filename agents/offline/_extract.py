@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 
 from turnloom.agents.offline._meaning import find_meanings
 from turnloom.agents.offline._phrasing import ORDINALS, param_phrase, words
+from turnloom.agents.offline._templates import user_data
 from turnloom.agents.spoken import resolve_date
 from turnloom.schema import ToolSpec, canonical_json
 from turnloom.tools_env.analysis import singular, split_words
@@ -28,7 +29,7 @@ _STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "by", "with", "and", "
 _SYNONYMS = {
     "update": {"change", "modify", "edit", "set", "update", "adjust"},
     "cancel": {"cancel", "delete", "remove", "drop"},
-    "get": {"get", "show", "check", "look", "details", "fetch", "retrieve"},
+    "get": {"get", "show", "check", "look", "details", "fetch", "retrieve", "pull", "grab"},
     "search": {"search", "find", "look", "list", "browse"},
     "book": {"book", "reserve"},
 }
@@ -134,13 +135,26 @@ def _said(text: str) -> tuple[str, frozenset[str]]:
     """A clause lower-cased, and its (singular) words widened by synonyms."""
     # snake_case tokens ("no_show", "delivery_fee") are enum values, not words of the request
     stated = {singular(w) for w in words(_IDENTIFIER.sub(" ", text))}
+    lowered = text.lower()
+    for pattern, named in _aliases():
+        if pattern.search(lowered):
+            stated |= named
     said = set(stated)
     for key, syns in _SYNONYMS.items():
         # widened from the words said only, so one set does not pull in the next one
         if stated & syns:
             said.add(key)
             said |= syns
-    return text.lower(), frozenset(said)
+    return lowered, frozenset(said)
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
+    """Other ways to say a tool's name words (``data/user.yaml`` ``aliases``): each pattern with the
+    (singular) name words it stands for ("uv level" -> {"uv", "index"})."""
+    table = user_data().get("aliases", {})
+    return tuple((re.compile(rf"\b{re.escape(alias.lower())}\b"), frozenset(singular(w) for w in words(named)))
+                 for named, aliases in table.items() for alias in aliases)
 
 
 def said_in_order(text: str, tool: ToolSpec) -> bool:

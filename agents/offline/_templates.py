@@ -109,4 +109,7 @@ def action_words(tool: ToolSpec, rng: random.Random) -> str:
     said = rng.choice(synonyms) if synonyms else verb
     if not rest:
         return said
+    aliases = user_data().get("aliases", {}).get(rest)
+    if aliases and rng.random() < 0.5:
+        rest = str(rng.choice(aliases))
     return f"{said} {rng.choice(_article(profile.kind, verb, rest))}{rest}"
