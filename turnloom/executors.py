@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import multiprocessing
+import os
 import signal
+import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -101,8 +103,10 @@ _WORKER_SIM: Simulator | None = None
 _WORKER_LOOP: asyncio.AbstractEventLoop | None = None
 
 
-def _worker_init(spec: SimSpec) -> None:
+def _worker_init(spec: SimSpec, slots_dir: str | None = None) -> None:
     global _WORKER_SIM, _WORKER_LOOP
+    if slots_dir:
+        os.environ["TURNLOOM_SLOTS_DIR"] = slots_dir
     # Ctrl-C reaches the whole process group: the parent stops the run, workers stay quiet
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_LOOP = asyncio.new_event_loop()
@@ -140,9 +144,11 @@ class ProcessExecutor:
     async def outcomes(self, indices: Sequence[int], seed: int) -> AsyncIterator[Outcome]:
         loop = asyncio.get_running_loop()
         ctx = multiprocessing.get_context("spawn")
+        # model endpoint limits hold across the workers: they share slot files (agents/llm FileSlots)
+        slots = tempfile.TemporaryDirectory(prefix="turnloom-slots-")
         chunks = [list(indices[i:i + self.chunk]) for i in range(0, len(indices), self.chunk)]
         pool = concurrent.futures.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
-                                                      initargs=(self.spec,))
+                                                      initargs=(self.spec, slots.name))
         running: set[asyncio.Future[list[Outcome]]] = set()
         finished = False
         try:
@@ -171,6 +177,7 @@ class ProcessExecutor:
                 pool.shutdown(wait=True)
             else:
                 _stop_pool(pool)
+            slots.cleanup()
 
 
 def _stop_pool(pool: concurrent.futures.ProcessPoolExecutor) -> None:

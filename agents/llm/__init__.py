@@ -13,12 +13,15 @@ Planner, user and judges run on autogen-agentchat's ``AssistantAgent`` with stru
 output where the model supports it (JSON mode or parse-and-repair otherwise); every
 answer is validated and, when unusable, fed back for a retry before :class:`AgentError`.
 Every output carries ``usage`` (prompt_tokens, completion_tokens, requests, cached).
+Every prompt is fitted to the model's context before it is sent (``_budget``); a prompt that
+cannot fit fails with :class:`PromptTooLongError`.
 """
 
 from __future__ import annotations
 
 from turnloom.agents.llm._autogen_adapter import AutogenChatAgent
 from turnloom.agents.llm._base import LLMAgentBase
+from turnloom.agents.llm._budget import PromptTooLongError
 from turnloom.agents.llm._clients import ModelCallError, Usage
 from turnloom.agents.llm._models import (
     ModelConfig,
@@ -43,6 +46,7 @@ __all__ = [
     "ModelCallError",
     "ModelConfig",
     "ModelSpecError",
+    "PromptTooLongError",
     "Usage",
     "make_client",
     "parse_model_spec",

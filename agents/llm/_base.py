@@ -162,17 +162,19 @@ class LLMAgentBase:
         check: Callable[[M], list[str]] | None = None,
         agent_name: str | None = None,
         schema: dict[str, Any] | None = None,
+        max_tokens: int | None = None,
     ) -> M:
         """Ask an autogen ``AssistantAgent`` for one ``output`` object; feed errors back; retry.
 
         ``schema`` (default: the model's JSON schema) is the hint sent in JSON mode; it may be
-        tighter than the pydantic model (e.g. enums of the tool names on offer).
+        tighter than the pydantic model (e.g. enums of the tool names on offer, length caps).
+        ``max_tokens`` (the answer tokens those caps need) replaces the config's for these requests.
         """
         structured = self.mode == "structured"
         client: ChatCompletionClient = self.client
         if self.mode == "json":
             hint = (schema or output.model_json_schema()) if self.schema_hints else None
-            client = JsonModeClient(client, schema=hint)
+            client = JsonModeClient(client, schema=hint, max_tokens=max_tokens)
         agent = AssistantAgent(
             name=re.sub(r"\W", "_", agent_name or self.name),
             model_client=client,

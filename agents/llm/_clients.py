@@ -2,10 +2,11 @@
 
 :func:`turnloom.agents.llm._models.make_client` stacks them as::
 
-    UsageCountingClient(ChatCompletionCache(RetryingClient(LimitedClient(OpenAIChatCompletionClient))))
+    UsageCountingClient(ChatCompletionCache(BudgetClient(RetryingClient(LimitedClient(OpenAIChatCompletionClient)))))
 
-so that cache hits are counted but cost nothing, retries back off without holding
-an endpoint slot, and every role sharing an endpoint shares its concurrency limit.
+so that cache hits are counted but cost nothing, every prompt is fitted to the context
+before it is cached or sent (``_budget``), retries back off without holding an endpoint
+slot, and every role sharing an endpoint shares its concurrency limit.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import os
 import random
 import weakref
 from collections.abc import AsyncGenerator, Iterator, Mapping, Sequence
@@ -25,13 +27,17 @@ from autogen_core.models import ChatCompletionClient, CreateResult, LLMMessage, 
 from autogen_core.tools import Tool, ToolSchema
 from pydantic import BaseModel
 
+from turnloom.agents.llm._slots import SLOTS_DIR_ENV, FileSlots
+
 __all__ = [
     "DelegatingClient",
     "EndpointLimiter",
+    "FileSlots",
     "JsonModeClient",
     "LimitedClient",
     "ModelCallError",
     "RetryingClient",
+    "SLOTS_DIR_ENV",
     "Usage",
     "UsageCountingClient",
     "usage_of",
@@ -220,7 +226,8 @@ DEFAULT_LIMITER = EndpointLimiter()
 
 
 class LimitedClient(DelegatingClient):
-    """At most ``limit`` requests in flight per endpoint."""
+    """At most ``limit`` requests in flight per endpoint: in this process, and across the worker
+    processes of a run when ``$TURNLOOM_SLOTS_DIR`` names a shared folder (:class:`FileSlots`)."""
 
     def __init__(
         self,
@@ -237,7 +244,11 @@ class LimitedClient(DelegatingClient):
 
     async def create(self, messages: Sequence[LLMMessage], **kwargs: Any) -> CreateResult:
         async with self.limiter.semaphore(self.endpoint, self.limit):
-            return await self.inner.create(messages, **kwargs)
+            folder = os.environ.get(SLOTS_DIR_ENV)
+            if not folder:
+                return await self.inner.create(messages, **kwargs)
+            async with FileSlots(folder, self.endpoint, self.limit).slot():
+                return await self.inner.create(messages, **kwargs)
 
 
 def _retry_after(err: openai.APIStatusError) -> float | None:
@@ -343,11 +354,16 @@ class JsonModeClient(DelegatingClient):
     transport strips the ``schema`` key for servers that are not llama.cpp.
     """
 
-    def __init__(self, inner: ChatCompletionClient, *, schema: dict[str, Any] | None = None) -> None:
+    def __init__(self, inner: ChatCompletionClient, *, schema: dict[str, Any] | None = None,
+                 max_tokens: int | None = None) -> None:
         super().__init__(inner)
         self.schema = schema
+        #: answer tokens the schema's length caps need (sent only when set)
+        self.max_tokens = max_tokens
 
     async def create(self, messages: Sequence[LLMMessage], **kwargs: Any) -> CreateResult:
+        if self.max_tokens is not None:
+            kwargs["extra_create_args"] = {**dict(kwargs.get("extra_create_args") or {}), "max_tokens": self.max_tokens}
         if kwargs.get("json_output") is None:
             extra = dict(kwargs.get("extra_create_args") or {})
             if self.schema is not None and "response_format" not in extra:

@@ -29,6 +29,8 @@ import json
 import re
 from typing import Any, Literal
 
+from turnloom.agents.llm._text_tools import calls_from_text, merge_user_turns, tools_as_text
+
 try:  # openai>=3 ships its own httpx fork; older releases use httpx itself
     import httpx2 as _http
 except ImportError:  # pragma: no cover - depends on the installed openai SDK
@@ -132,17 +134,33 @@ def fix_response_body(body: dict[str, Any], *, llama_cpp: bool = False) -> dict[
     return {**body, "choices": out_choices}
 
 
+def _text_calls(body: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    """Tool calls written as text in each choice's content, as OpenAI ``tool_calls``."""
+    choices = []
+    for choice in body.get("choices") or []:
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if isinstance(message, dict) and not message.get("tool_calls"):
+            calls = calls_from_text(str(message.get("content") or ""), names)
+            if calls:
+                choice = {**choice, "finish_reason": "tool_calls",
+                          "message": {**message, "content": None, "tool_calls": calls}}
+        choices.append(choice)
+    return {**body, "choices": choices}
+
+
 class CompatTransport(_http.AsyncBaseTransport):
     """An HTTP transport that fixes requests to and responses from ``/chat/completions``."""
 
     def __init__(self, inner: _http.AsyncBaseTransport | None = None, *, mode: CompatMode = "auto",
-                 send_key: bool = True) -> None:
+                 send_key: bool = True, text_tools: bool | None = None) -> None:
         self._inner = inner if inner is not None else _http.AsyncHTTPTransport()
         self.mode = mode
         #: False: no ``Authorization`` header leaves this client (no key is configured for its URL)
         self.send_key = send_key
         #: whether the server was recognised as llama.cpp (None: not probed yet)
         self.llama_cpp: bool | None = True if mode == "llama.cpp" else (False if mode == "none" else None)
+        #: tools as text (see :mod:`._text_tools`); None: when the server is llama-cpp-python
+        self.text_tools = text_tools
 
     async def _probe(self, request: _http.Request) -> bool:
         path = request.url.path
@@ -155,7 +173,12 @@ class CompatTransport(_http.AsyncBaseTransport):
             await response.aclose()
             if response.status_code != 200:
                 return False
-            return looks_like_llama_cpp(json.loads(response.content))
+            payload = json.loads(response.content)
+            if self.text_tools is None:
+                data = payload.get("data") if isinstance(payload, dict) else None
+                owners = {e.get("owned_by") for e in data if isinstance(e, dict)} if isinstance(data, list) else set()
+                self.text_tools = "me" in owners  # llama-cpp-python, whose chatml formats have no tools
+            return looks_like_llama_cpp(payload)
         except (_http.HTTPError, json.JSONDecodeError, UnicodeDecodeError):
             return False
 
@@ -164,17 +187,25 @@ class CompatTransport(_http.AsyncBaseTransport):
             del request.headers["authorization"]
         if self.mode == "none" or request.method != "POST" or not request.url.path.endswith("/chat/completions"):
             return await self._inner.handle_async_request(request)
-        if self.llama_cpp is None:
-            self.llama_cpp = await self._probe(request)
+        if self.llama_cpp is None or self.text_tools is None:
+            found = await self._probe(request)
+            self.llama_cpp = found if self.llama_cpp is None else self.llama_cpp
+            self.text_tools = bool(self.text_tools)
         await request.aread()
         streaming = False
         try:
             body = json.loads(request.content or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError):
             body = None
+        tool_names: set[str] = set()
         if isinstance(body, dict):
             streaming = bool(body.get("stream"))
-            content = json.dumps(fix_request_body(body, llama_cpp=bool(self.llama_cpp))).encode()
+            fixed = fix_request_body(body, llama_cpp=bool(self.llama_cpp))
+            tool_names = {str((t.get("function") or {}).get("name")) for t in body.get("tools") or []
+                          if isinstance(t, dict)}
+            if self.text_tools:
+                fixed = merge_user_turns(tools_as_text(fixed))
+            content = json.dumps(fixed).encode()
             headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "content-length"]
             headers.append(("content-length", str(len(content))))
             request = _http.Request(
@@ -191,7 +222,10 @@ class CompatTransport(_http.AsyncBaseTransport):
             data = None
         new_content = raw
         if isinstance(data, dict):
-            new_content = json.dumps(fix_response_body(data, llama_cpp=bool(self.llama_cpp))).encode()
+            data = fix_response_body(data, llama_cpp=bool(self.llama_cpp))
+            if self.text_tools and tool_names:
+                data = _text_calls(data, tool_names)
+            new_content = json.dumps(data).encode()
         skip = {"content-length", "content-encoding", "transfer-encoding"}
         new_headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in skip]
         new_headers.append(("content-length", str(len(new_content))))
@@ -207,11 +241,13 @@ class CompatTransport(_http.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def make_http_client(mode: CompatMode, *, timeout: float, send_key: bool = True) -> Any:
+def make_http_client(mode: CompatMode, *, timeout: float, send_key: bool = True,
+                     text_tools: bool | None = None) -> Any:
     """An async HTTP client for the OpenAI SDK with :class:`CompatTransport` (None for mode "none"
-    when the key may be sent: the SDK's own client does)."""
+    when the key may be sent: the SDK's own client does). ``text_tools``: tools as text (None: auto)."""
     if mode == "none" and send_key:
         return None
     import openai
 
-    return openai.DefaultAsyncHttpxClient(transport=CompatTransport(mode=mode, send_key=send_key), timeout=timeout)
+    transport = CompatTransport(mode=mode, send_key=send_key, text_tools=text_tools)
+    return openai.DefaultAsyncHttpxClient(transport=transport, timeout=timeout)

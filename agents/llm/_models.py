@@ -31,6 +31,7 @@ from autogen_ext.models.openai import OpenAIChatCompletionClient
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from turnloom.agents._protocol import ROLES
+from turnloom.agents.llm._budget import BudgetClient
 from turnloom.agents.llm._cache import SqliteCacheStore
 from turnloom.agents.llm._clients import (
     EndpointLimiter,
@@ -136,6 +137,11 @@ class ModelConfig(BaseModel):
     #: server quirk handling; "auto" probes the endpoint and fixes llama.cpp's quirks
     compat: Literal["auto", "llama.cpp", "none"] = "auto"
     model_info: ModelInfoOverrides | None = None
+    #: the model's context in tokens; None: ask the server (prompts are fitted to it, see _budget)
+    context: int | None = Field(default=None, ge=64)
+    #: how tools reach the model: "native" (the API's tools), "text" (described in the system
+    #: prompt, calls parsed from text) or "auto" (text for llama-cpp-python, native elsewhere)
+    tool_format: Literal["auto", "native", "text"] = "auto"
 
     @field_validator("base_url")
     @classmethod
@@ -175,6 +181,7 @@ class ModelConfig(BaseModel):
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "seed": self.seed,
+            **({"tool_format": self.tool_format} if self.tool_format != "auto" else {}),
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
 
@@ -287,7 +294,8 @@ def make_client(
         kwargs["base_url"] = cfg.base_url
     if cfg.seed is not None:
         kwargs["seed"] = cfg.seed
-    http_client = make_http_client(cfg.compat, timeout=cfg.timeout, send_key=key is not None)
+    text_tools = {"auto": None, "native": False, "text": True}[cfg.tool_format]
+    http_client = make_http_client(cfg.compat, timeout=cfg.timeout, send_key=key is not None, text_tools=text_tools)
     if http_client is not None:
         kwargs["http_client"] = http_client
     client: ChatCompletionClient = OpenAIChatCompletionClient(**kwargs)
@@ -301,6 +309,9 @@ def make_client(
         max_delay=cfg.retry_max_delay,
         endpoint=cfg.endpoint,
     )
+    client = BudgetClient(client, endpoint=cfg.endpoint, max_tokens=cfg.max_tokens, context=cfg.context,
+                          discover=cfg.compat != "none" or cfg.context is not None, label=cfg.spec(),
+                          api_key=key)
     closing: list[Any] = []
     if cache_path is not None:
         store: SqliteCacheStore[Any] = SqliteCacheStore(cache_path, namespace=cfg.cache_namespace())

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from turnloom.agents._protocol import AgentOutput, AgentView
 from turnloom.agents.llm._base import LLMAgentBase
+from turnloom.agents.llm._budget import CHARS_PER_TOKEN
 from turnloom.agents.llm._clients import usage_scope
 from turnloom.agents.llm._prompts import (
     JUDGE_PROMPTS,
@@ -139,29 +140,46 @@ class LLMPlanner(LLMAgentBase):
                 output=_PlanDraft,
                 check=check,
                 schema=_plan_schema(kinds, sorted(required)),
+                max_tokens=_plan_tokens(len(kinds)),
             )
         return AgentOutput(plan=plan_box[0], usage=usage.as_dict())
 
 
+#: length caps of a plan draft (characters): goal and intents, slot values; items per list
+PLAN_TEXT_CHARS = 160
+SLOT_CHARS = 60
+PLAN_ITEMS = 4
+
+
+def _plan_tokens(steps: int) -> int:
+    """Answer tokens that fit a draft of ``steps`` steps at the length caps."""
+    tool_chars = PLAN_ITEMS * 40
+    step_chars = 120 + PLAN_TEXT_CHARS + tool_chars + PLAN_ITEMS * (40 + SLOT_CHARS) + PLAN_ITEMS * 40
+    return int((PLAN_TEXT_CHARS + 40 + steps * step_chars) / CHARS_PER_TOKEN)
+
+
 def _plan_schema(kinds: list[str], tools: list[str]) -> dict[str, Any]:
-    """JSON schema of a draft for exactly these kinds, naming only these tools (a JSON-mode hint)."""
-    tool_names: dict[str, Any] = {"type": "string", "enum": tools} if tools else {"type": "string"}
+    """JSON schema of a draft for exactly these kinds, naming only these tools (a JSON-mode hint),
+    with length caps so that the answer fits ``_plan_tokens``."""
+    tool_names: dict[str, Any] = {"type": "string", "enum": tools} if tools else {"type": "string", "maxLength": 40}
+    text = {"type": "string", "maxLength": PLAN_TEXT_CHARS}
     step = {
         "type": "object",
         "properties": {
             "kind": {"type": "string", "enum": sorted(set(kinds))},
-            "intent": {"type": "string", "minLength": 1},
-            "tools": {"type": "array", "items": tool_names},
-            "depends_on": {"type": "array", "items": {"type": "integer", "minimum": 0}},
-            "slots": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
-            "withhold": {"type": "array", "items": {"type": "string"}},
+            "intent": {**text, "minLength": 1},
+            "tools": {"type": "array", "items": tool_names, "maxItems": PLAN_ITEMS},
+            "depends_on": {"type": "array", "items": {"type": "integer", "minimum": 0}, "maxItems": PLAN_ITEMS},
+            "slots": {"type": "object", "maxProperties": PLAN_ITEMS, "additionalProperties": {
+                "anyOf": [{"type": "string", "maxLength": SLOT_CHARS}, {"type": ["number", "boolean"]}]}},
+            "withhold": {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": PLAN_ITEMS},
         },
         "required": ["kind", "intent", "tools"],
     }
     return {
         "type": "object",
         "properties": {
-            "goal": {"type": "string"},
+            "goal": text,
             "steps": {"type": "array", "items": step, "minItems": len(kinds), "maxItems": len(kinds)},
         },
         "required": ["goal", "steps"],
@@ -226,10 +244,14 @@ class _UserTurn(BaseModel):
     message: str = ""
 
 
+#: length cap of a user message (characters), and the answer tokens that fit it
+USER_MESSAGE_CHARS = 400
+_USER_TOKENS = 32 + int(USER_MESSAGE_CHARS / CHARS_PER_TOKEN)
 #: JSON-mode hint: both fields, and a non-empty message (grammar-constrained on llama.cpp)
 _USER_TURN_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {"step_done": {"type": "boolean"}, "message": {"type": "string", "minLength": 1}},
+    "properties": {"step_done": {"type": "boolean"},
+                   "message": {"type": "string", "minLength": 1, "maxLength": USER_MESSAGE_CHARS}},
     "required": ["step_done", "message"],
 }
 
@@ -291,7 +313,8 @@ class LLMUser(LLMAgentBase):
             return []
 
         return await self.ask_structured(
-            system=USER_SYSTEM, prompt=prompt, output=_UserTurn, check=check, schema=_USER_TURN_SCHEMA
+            system=USER_SYSTEM, prompt=prompt, output=_UserTurn, check=check, schema=_USER_TURN_SCHEMA,
+            max_tokens=_USER_TOKENS,
         )
 
 
@@ -316,6 +339,17 @@ def reason_problems(out: _JudgeOut) -> list[str]:
             "and why it passes or fails the property"]
 
 
+#: length cap of a judge's reason (characters), and the answer tokens that fit it
+REASON_CHARS = 240
+_JUDGE_TOKENS = 32 + int(REASON_CHARS / CHARS_PER_TOKEN)
+_JUDGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"passed": {"type": "boolean"},
+                   "reason": {"type": "string", "minLength": 1, "maxLength": REASON_CHARS}},
+    "required": ["passed", "reason"],
+}
+
+
 class LLMJudge(LLMAgentBase):
     """ToolACE's model checker: hallucination, consistency and tool-response experts.
 
@@ -334,12 +368,16 @@ class LLMJudge(LLMAgentBase):
 
     async def act(self, view: AgentView) -> AgentOutput:
         transcript = render_transcript(view.messages)
-        tools = describe_tools(view.tools, with_returns=True)
-        has_calls = any(m.tool_calls for m in view.messages)
+        # each expert gets what it judges: the tools called (all when none), returns only for tool_response
+        called = {c.name for m in view.messages for c in m.tool_calls}
+        judged = [t for t in view.tools if t.name in called] or view.tools
+        tools = {"plain": describe_tools(judged), "returns": describe_tools(judged, with_returns=True)}
+        has_calls = bool(called)
         has_results = any(m.role == "tool" for m in view.messages)
         with usage_scope() as usage:
             checks = await asyncio.gather(
-                *(self._judge(e, tools, transcript, has_calls, has_results) for e in self.experts)
+                *(self._judge(e, tools["returns" if e == "tool_response" else "plain"], transcript, has_calls,
+                              has_results) for e in self.experts)
             )
         scope = "turn" if view.step is not None else "dialogue"
         verdict = Verdict.from_checks(list(checks), scope=scope, step=view.step.index if view.step else None)
@@ -352,5 +390,5 @@ class LLMJudge(LLMAgentBase):
             return CheckResult(rule=expert, passed=True, reason="no tool responses to check", layer="model")
         prompt = JUDGE_PROMPTS[expert].format(tools=tools, transcript=transcript)
         out = await self.ask_structured(system=JUDGE_SYSTEM, prompt=prompt, output=_JudgeOut, agent_name=expert,
-                                        check=reason_problems)
+                                        check=reason_problems, schema=_JUDGE_SCHEMA, max_tokens=_JUDGE_TOKENS)
         return CheckResult(rule=expert, passed=out.passed, reason=out.reason.strip(), layer="model")

@@ -58,7 +58,7 @@ def test_request_and_response_fixes() -> None:
 def test_assistant_against_llama_cpp_auto_detected(llama_server: ScriptedOpenAIServer) -> None:
     """function_call next to tool_calls, null content rejected: both handled in "auto" mode."""
     llama_server.push(tool_call("get_weather", {"city": "Oslo"}), text("It is 3 degrees in Oslo."))
-    agent = LLMAssistant.from_config(fast_config(llama_server.url))  # compat="auto"
+    agent = LLMAssistant.from_config(fast_config(llama_server.url, tool_format="native"))  # compat="auto"
 
     async def main() -> tuple[Any, Any]:
         first = await agent.act(_assistant_view())
@@ -72,7 +72,8 @@ def test_assistant_against_llama_cpp_auto_detected(llama_server: ScriptedOpenAIS
     assert first.messages[0].tool_calls[0].arguments == {"city": "Oslo"}
     assert second.messages[0].content == "It is 3 degrees in Oslo."
     paths = [r.path for r in llama_server.requests]
-    assert paths == ["/v1/models", "/v1/chat/completions", "/v1/chat/completions"]  # one probe
+    # the budget asks for the context once (models, then an over-long completion); the transport probes once
+    assert paths == ["/v1/models", "/v1/completions", "/v1/models", "/v1/chat/completions", "/v1/chat/completions"]
     replayed = llama_server.chat_requests[1].body["messages"][2]  # system, user, assistant
     assert replayed["role"] == "assistant" and replayed["content"] == ""  # not null
     assert llama_server.chat_requests[0].body["tool_choice"] == "auto"
@@ -87,7 +88,7 @@ def test_without_compat_the_quirks_surface(llama_server: ScriptedOpenAIServer) -
 
 def test_explicit_mode_never_sends_other_tool_choices(llama_server: ScriptedOpenAIServer) -> None:
     llama_server.push(tool_call("get_weather", {"city": "Oslo"}))
-    client = make_client(fast_config(llama_server.url, compat="llama.cpp"))
+    client = make_client(fast_config(llama_server.url, compat="llama.cpp", tool_format="native", context=4096))
 
     async def main() -> Any:
         msgs = [
@@ -101,7 +102,8 @@ def test_explicit_mode_never_sends_other_tool_choices(llama_server: ScriptedOpen
 
     result = asyncio.run(main())
     assert result.content[0].name == "get_weather"
-    assert [r.path for r in llama_server.requests] == ["/v1/chat/completions"]  # no probe when told
+    # no transport probe when told; the budget still asks for a tokenizer
+    assert [r.path for r in llama_server.requests] == ["/v1/models", "/v1/chat/completions"]
     assert llama_server.chat_requests[0].body["tool_choice"] == "auto"
 
 
