@@ -1,8 +1,8 @@
-"""LLM mode on real local servers: the 8-configuration matrix (4 role configurations x 2 models).
+"""LLM mode on real local servers: the configuration matrix (6 role configurations x 2 models).
 
 Configurations (the roles not named run the offline agents):
 
-* ``assistant``  - the assistant alone on the LLM;
+* ``planner``, ``user``, ``assistant`` - that role alone on the LLM;
 * ``asst+verif`` - the assistant and the verifier's model judges on the LLM;
 * ``tool``       - the tool simulator alone on the LLM (every travel tool answered by the model);
 * ``all``        - planner, user, assistant, tool simulator and verifier on the LLM.
@@ -41,6 +41,8 @@ TURNLOOM = str(VENV / "turnloom")
 PYTHON = str(VENV / "python")
 
 CONFIGS: dict[str, tuple[str, ...]] = {
+    "planner": ("planner",),
+    "user": ("user",),
     "assistant": ("assistant",),
     "asst+verif": ("assistant", "verifier"),
     "tool": ("tool",),
