@@ -26,7 +26,17 @@ from typing import Any
 from turnloom.schema import PlanStep, ToolCall, ToolResult, ToolSpec
 from turnloom.tools_env.analysis import profile_tool, split_words
 from turnloom.tools_env.env import ToolEnvironment
-from turnloom.tools_env.grounding_values import Candidate, described, harvest, naming_words, shown, weak, words_of
+from turnloom.tools_env.grounding_values import (
+    Candidate,
+    described,
+    described_keys,
+    harvest,
+    naming_words,
+    shown,
+    weak,
+    words_of,
+)
+from turnloom.tools_env.values._semantic import provider_for_field
 from turnloom.tools_env.world import World
 
 __all__ = ["Candidate", "Grounding", "Sandbox", "harvest", "rank", "says_failure"]
@@ -93,10 +103,21 @@ def _fit(value: Any, schema: Mapping[str, Any]) -> Any:
 
 def rank(candidates: Sequence[Candidate], tool: ToolSpec, param: str, rng: random.Random | None = None) -> list[Any]:
     """Values of ``candidates`` that fit ``param`` of ``tool``, best first: words of the parameter's
-    name count three times those of its description; ties keep a seeded order."""
+    name count three times those of its description; ties keep a seeded order. A free-form object whose
+    description names its keys takes one of those keys with a value ranked for it."""
     schema = tool.properties.get(param)
     if not isinstance(schema, dict):
         return []
+    keys = described_keys(schema)
+    if keys:
+        # one key per object, the best value of each key first, keys taken in turn
+        per_key = [[{k: v} for v in _ranked(candidates, k, sub, rng)[:_PER_PARAM]] for k, sub in keys.items()]
+        return [obj for row in itertools.zip_longest(*per_key) for obj in row if obj is not None]
+    return _ranked(candidates, param, schema, rng)
+
+
+def _ranked(candidates: Sequence[Candidate], param: str, schema: Mapping[str, Any],
+            rng: random.Random | None) -> list[Any]:
     name, desc = words_of(param), words_of(str(schema.get("description", "")))
     scored: list[tuple[int, int, Any]] = []
     seen: set[str] = set()
@@ -272,7 +293,9 @@ class Sandbox:
         for p in sorted(slots):
             ranked = [v for v in rank(pool, tool, p, rng) if v != slots[p]][:_PER_PARAM]
             # what names the new thing is new; what the create refers to (a card, a date) is not
-            first = new and (bool(words_of(p) & naming) or not ranked)
+            # so is a text the user composes (a comment, a message) and a change a free-form object states by
+            # its keys ({"status": ...} of an edit)
+            first = (new and (bool(words_of(p) & naming) or not ranked)) or _composed(tool, p)
             choices.append((p, [slots[p], *ranked] if first else [*ranked, slots[p]]))
         # combinations in order of the sum of their ranks: the best candidates first
         combos = sorted(itertools.product(*(range(len(c)) for _, c in choices)), key=lambda ix: (sum(ix), ix))
@@ -298,6 +321,18 @@ class Sandbox:
                 self.failure = str(result.error or result.content)[:300]
             failures += 1
         return fallback
+
+
+def _composed(tool: ToolSpec, param: str) -> bool:
+    """True when a value of ``param`` is one the user writes rather than one the world holds: free text
+    (a comment, a message) or a free-form object of named keys."""
+    schema = tool.properties.get(param)
+    if not isinstance(schema, dict):
+        return False
+    if described_keys(schema):
+        return True
+    provider = provider_for_field(param, schema) if schema.get("type") == "string" and "enum" not in schema else None
+    return provider is not None and (provider.key == "sentence" or provider.key.startswith("phrase:"))
 
 
 def says_failure(content: Any) -> bool:

@@ -2,11 +2,13 @@
 other calls (a login with credentials the world holds, a create that makes the record the step needs)
 after which it succeeds.
 
-The search is bounded: the candidate tools are the probed ones whose name shares words with the failure
-the step met ("Please log in" -> ``ticket_login``), at most two calls deep, each tried with a few values,
-and a step's retries are capped, so planning stays cheap. A prerequisite changes the world, or its result
-shows values the step can then use (the airports a booking goes between); a call that does neither cannot
-enable anything, and status checks and deletes never count.
+The search is bounded: the candidate tools are the probed ones whose name, description or parameters share
+words with the failure the step met ("Please log in" -> ``ticket_login``), those whose call changes the world
+tried first, at most two calls deep, each tried with a few values (the folder that holds the file the failure
+names, the values the step itself would take, first), and a step's retries are capped, so planning stays
+cheap. A prerequisite changes the world, or its result shows values the step can then use (the airports a
+booking goes between); a call that does neither cannot enable anything, and status checks and deletes never
+count.
 """
 
 from __future__ import annotations
@@ -18,18 +20,18 @@ from typing import Any
 
 from turnloom.schema import PlanStep, ToolSpec
 from turnloom.tools_env.analysis import profile_tool, split_words
-from turnloom.tools_env.grounding import Sandbox
-from turnloom.tools_env.grounding_values import weak
+from turnloom.tools_env.grounding import Sandbox, rank
+from turnloom.tools_env.grounding_values import Candidate, containers, weak, words_of
 from turnloom.tools_env.world import World
 
 __all__ = ["Enabled", "enable"]
 
 #: operation kinds that cannot enable another call: they change nothing, or remove what it may need
 _INERT = frozenset({"status", "delete"})
-#: tools tried as the first and as the second call of a prerequisite run
-_FIRST, _SECOND = 5, 3
+#: tools called as candidates for the first call, tools tried as the first and as the second call of a run
+_SCAN, _FIRST, _SECOND = 10, 5, 3
 #: calls tried per prerequisite, calls tried when retrying the step, and all calls of one search
-_PER_TOOL, _RETRY, _BUDGET = 4, 6, 60
+_PER_TOOL, _RETRY, _BUDGET = 4, 6, 100
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,12 @@ def _stems(text: str) -> set[str]:
 
 
 def _related(failure: str, tool: ToolSpec) -> int:
-    """Words the failure text shares with ``tool``'s name (counted twice) and its description's first line."""
+    """Words the failure text shares with ``tool``'s name (counted twice), its description's first line and
+    its required parameters ("Receiver ID not found" -> ``send_message(receiver_id, ...)``)."""
     said = _stems(failure)
     first = tool.description.strip().splitlines()[0] if tool.description.strip() else ""
-    return 2 * len(said & _stems(tool.name)) + len(said & _stems(first))
+    params = _stems(" ".join(tool.required))
+    return 2 * len(said & _stems(tool.name)) + len(said & (_stems(first) | params))
 
 
 def _changed(before: World, after: World) -> bool:
@@ -68,6 +72,13 @@ def enable(box: Sandbox, step: PlanStep, tools: Mapping[str, ToolSpec], rng: ran
     pool.sort(key=lambda t: -_related(failure, t))
     start, results, last_args, cap, spent = box.world, dict(box.results), dict(box.last_args), box.probe_cap, box.probes
     shown = list(box.shown)
+    # where the record the failure names lies ("No such file: a.txt" -> its folder): a likelier argument
+    near = containers(start, failure)
+    hints = [Candidate(c.value, c.words, shown=True) for c in box.candidates() if c.value in near]
+    # what the step itself would take: a message sent to the receiver whose latest message it deletes
+    if target in tools:
+        hints += [Candidate(v, words_of(p), shown=True) for p in sorted(tools[target].required)
+                  for v in rank(box.candidates(), tools[target], p)[:2]]
 
     def seen(chain: list[tuple[ToolSpec, dict[str, Any], Any]]) -> None:
         box.shown = list(shown)
@@ -95,6 +106,7 @@ def enable(box: Sandbox, step: PlanStep, tools: Mapping[str, ToolSpec], rng: ran
              ) -> tuple[World, dict[str, Any], Any] | None:
         box.probe_cap = _PER_TOOL
         seen(chain)
+        box.shown.extend(hints)
         slots = {p: v for p, v in propose(tool).items() if p in tool.required}
         got = box._ground(tool, slots, {}, rng, world)
         box.probe_cap, box.shown = cap, list(shown)
@@ -104,18 +116,31 @@ def enable(box: Sandbox, step: PlanStep, tools: Mapping[str, ToolSpec], rng: ran
             return None
         return got
 
-    firsts: list[tuple[ToolSpec, World, dict[str, Any], Any]] = []
-    for tool in pool[:_FIRST]:
+    # a call that changes the world is tried before one that only shows values, the likeliest first
+    made: list[tuple[ToolSpec, World, dict[str, Any], Any]] = []
+    for tool in pool[:_SCAN]:
         if box.probes - spent > _BUDGET:
-            return None
+            break
         got = call(tool, start, [])
-        if got is None:
-            continue
-        world, args, content = got
+        if got is not None:
+            made.append((tool, *got))
+    made.sort(key=lambda m: not _changed(start, m[1]))
+    firsts: list[tuple[ToolSpec, World, dict[str, Any], Any]] = []
+    # a run after which the step's result says nothing (an empty file sorted) is kept while others look for more
+    kept: tuple[Enabled, World, dict[int, list[Any]], dict[str, dict[str, Any]], list[Any]] | None = None
+    for tool, world, args, content in made[:_FIRST]:
+        if box.probes - spent > _BUDGET:
+            break
         found = attempt([(tool, args, content)], world)
-        if found is not None:
+        if found is not None and not all(weak(c) for c in box.results.get(found.step.index, [])):
             return found
+        if found is not None and kept is None:
+            kept = (found, box.world, dict(box.results), dict(box.last_args), list(box.shown))
+        box.world, box.results, box.last_args, box.shown = start, dict(results), dict(last_args), list(shown)
         firsts.append((tool, world, args, content))
+    if kept is not None:
+        box.world, box.results, box.last_args, box.shown = kept[1:]
+        return kept[0]
     for tool, world, args, content in firsts[:_SECOND]:
         for second in pool[:_FIRST]:
             if second.name == tool.name or box.probes - spent > _BUDGET:

@@ -28,7 +28,8 @@ from turnloom.schema import ToolSpec
 from turnloom.tools_env.analysis import profile_tool, singular, split_words
 from turnloom.tools_env.world import World
 
-__all__ = ["Candidate", "described", "harvest", "naming_words", "shown", "weak", "words_of"]
+__all__ = ["Candidate", "containers", "described", "described_keys", "harvest", "naming_words", "shown", "weak",
+           "words_of"]
 
 #: longest string worth stating in a request
 _MAX_TEXT = 80
@@ -178,6 +179,37 @@ def _leaf(value: Any, words: frozenset[str], out: list[Candidate]) -> None:
 
 
 
+def containers(world: World, text: str) -> set[str]:
+    """Keys of the collections that hold a value ``text`` names, in the states of ``world``'s class backends
+    ("No such file: notes.txt" -> the folder whose contents hold ``notes.txt``): the nearest one per place."""
+    named = {str(c.value) for c in harvest(world) if isinstance(c.value, str) and len(c.value) >= 3
+             and c.value in text}
+    out: set[str] = set()
+    if named:
+        for key in sorted(world.memo):
+            if key.startswith("python-backend:"):
+                _holders(world.memo[key], named, None, out)
+    return out - named
+
+
+def _holders(node: Any, named: set[str], holder: str | None, out: set[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _holders(item, named, holder, out)
+    elif isinstance(node, dict):
+        raw = node["$dict"] if "$dict" in node else list(node.items())
+        pairs = [(p[0], p[1]) for p in raw if isinstance(p, (list, tuple)) and len(p) == 2]
+        data = _is_collection([(k, v) for k, v in pairs if not str(k).startswith("$")])
+        for k, v in pairs:
+            if isinstance(k, str) and k in named and holder is not None:
+                out.add(holder)
+            # a collection's key (a folder's name) holding a container is the holder of what lies inside
+            inner = k if data and isinstance(k, str) and isinstance(v, (dict, list)) else holder
+            _holders(v, named, inner, out)
+    elif isinstance(node, str) and node in named and holder is not None:
+        out.add(holder)
+
+
 # -- values earlier steps showed -------------------------------------------------------------------
 def shown(tool: ToolSpec, args: Mapping[str, Any], content: Any) -> list[Candidate]:
     """Candidates from a call a plan makes: its result's values with the words of their key path and of
@@ -215,6 +247,25 @@ def described(tools: Iterable[ToolSpec]) -> list[Candidate]:
                 if value and len(value) <= _MAX_OPTION and (value, words) not in seen:
                     seen.add((value, words))
                     out.append(Candidate(value, words, exact=True))
+    return out
+
+
+_KEY = re.compile(r"(?:^|\s)-\s*(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>str|string|int|integer|float|number)\)"
+                  r"\s*:?\s*(?P<desc>[^\n]*?)(?=\s+-\s*[A-Za-z_][A-Za-z0-9_]*\s*\(|$)")
+_KEY_TYPES = {"str": "string", "int": "integer", "float": "number"}
+
+
+def described_keys(schema: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The keys a free-form object parameter's description names, each with its own schema
+    ("- status (str): [Optional] New status for the ticket." -> ``status``: a string); {} for other
+    parameters."""
+    if schema.get("type") != "object" or schema.get("properties"):
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for m in _KEY.finditer(str(schema.get("description", ""))):
+        kind = _KEY_TYPES.get(m.group("type"), m.group("type"))
+        desc = re.sub(r"\[(?:optional|required)\]\s*", "", m.group("desc"), flags=re.I).strip()
+        out.setdefault(m.group("key"), {"type": kind, "description": desc})
     return out
 
 

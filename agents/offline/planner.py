@@ -34,6 +34,7 @@ from turnloom.tools_env.analysis import profile_tool, split_words
 from turnloom.tools_env.flow import Link
 from turnloom.tools_env.grounding import Grounding, Sandbox
 from turnloom.tools_env.grounding_prereq import enable
+from turnloom.tools_env.grounding_values import described_keys
 from turnloom.tools_env.links import find_links
 from turnloom.tools_env.ranges import repair_ranges
 from turnloom.tools_env.values import ValueFactory
@@ -249,6 +250,11 @@ class OfflinePlanner:
             extra = next((h for h in _HINTS if h in desc_words), None)
             if extra:
                 hint = f"{param}_{extra}"
+        keys = described_keys(schema) if isinstance(schema, dict) else {}
+        if keys:  # a free-form object whose description names its keys: one of them, with a new value
+            key = random.Random(derive_seed(seed, tool.name, param, "key")).choice(sorted(keys))
+            values.reseed(derive_seed(seed, tool.name, param, key))
+            return {key: values.value(keys[key], name=key, root=tool.parameters)}
         values.reseed(derive_seed(seed, tool.name, param))
         return values.value(schema if isinstance(schema, dict) else {}, name=hint, root=tool.parameters)
 

@@ -120,3 +120,17 @@ def test_bfcl_travel_books_flights_between_listed_airports_and_uses_its_bookings
     booked = [m["result"]["content"] for r in accepted for m in r["messages"]
               if m["role"] == "tool" and m["name"] == "book_flight" and m["result"]["error"] is None]
     assert any(c.get("booking_status") is True for c in booked if isinstance(c, dict))
+
+
+@pytest.mark.skipif(not HAVE_BFCL, reason="bfcl-eval is not installed")
+@pytest.mark.parametrize("scenario", ["bfcl_files", "bfcl_trading", "bfcl_travel"])
+def test_every_tool_of_a_bfcl_built_in_is_used_within_100_dialogues(tmp_path: Path, scenario: str) -> None:
+    """Tools that need a folder opened, a message sent or a ticket made first (sort, delete_message,
+    edit_ticket) are asked for too, after the calls that make them work."""
+    out = tmp_path / scenario
+    result = CliRunner().invoke(app, ["run", scenario, "-n", "100", "--seed", "7", "-o", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    accepted = [json.loads(line) for line in (out / "accepted.jsonl").read_text(encoding="utf-8").splitlines()]
+    offered = set(accepted[0]["plan"]["tools"])
+    used = {c["name"] for r in accepted for m in r["messages"] for c in m.get("tool_calls") or []}
+    assert offered - used == set()
