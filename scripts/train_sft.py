@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     seed_everything(args.seed)
+    if not torch.cuda.is_available():
+        torch.set_num_threads(max(1, os.cpu_count() or 1))
     try:
         rows = read_rows(args.data)
     except (OSError, ValueError) as exc:
@@ -116,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.data}: no row has an assistant turn within --max-length {args.max_length}",
               file=sys.stderr)
         return 2
+    if args.loss_on == "assistant":
+        lengths = sorted(len(t["input_ids"]) for t in texts)
+        print(f"rows: {len(texts)} of {len(rows)} have assistant tokens within {args.max_length} tokens; "
+              f"tokens per row: median {lengths[len(lengths) // 2]}, max {lengths[-1]}, "
+              f"assistant tokens {sum(sum(t['assistant_masks']) for t in texts)}", flush=True)
     dataset = Dataset.from_list(texts)
     cuda = torch.cuda.is_available()
     config = make_config(

@@ -1,4 +1,4 @@
-"""Evaluate one model folder: serve it on 127.0.0.1 (``serve.py``), ask BFCL's questions and run
+"""Evaluate one model folder: serve it on 127.0.0.1 (``serve.py``, in a thread), ask BFCL's questions and run
 ``turnloom eval``'s step evaluation on the held-out dialogues against that endpoint.
 
 The step evaluation is ``turnloom eval``'s own code (``turnloom.itool.evaluate`` and
@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,33 +25,13 @@ _REQUEST_TIMEOUT = 900.0
 
 
 @contextmanager
-def serve(model_dir: Path, name: str, *, max_new_tokens: int, max_prompt_tokens: int,
-          startup_timeout: float = 900.0) -> Iterator[str]:
-    """Start ``serve.py`` for ``model_dir`` on a free port; yield its base URL; stop it."""
-    cmd = [sys.executable, str(HERE / "serve.py"), "--model", str(model_dir), "--name", name, "--port", "0",
-           "--max-new-tokens", str(max_new_tokens), "--max-prompt-tokens", str(max_prompt_tokens)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        deadline = time.monotonic() + startup_timeout
-        url = None
-        assert proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            if line.startswith("READY "):
-                url = line.split(None, 1)[1].strip()
-                break
-        if url is None:
-            raise RuntimeError(f"the model server for {model_dir} did not start (exit code {proc.poll()})")
+def serve(model_dir: Path, name: str, *, max_new_tokens: int, max_prompt_tokens: int) -> Iterator[str]:
+    """Serve ``model_dir`` on a free port of 127.0.0.1 (``serve.py``'s server, run in a thread of this
+    process, so torch is imported once for every model); yield its base URL; stop it."""
+    from serve import serve_in_thread
+
+    with serve_in_thread(model_dir, name, max_new_tokens=max_new_tokens, max_prompt_tokens=max_prompt_tokens) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _post(url: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -62,6 +62,20 @@ def _done(folder: Path, stamp: str) -> bool:
     return marker.is_file() and marker.read_text(encoding="utf-8") == stamp
 
 
+#: a section of the results file that a new run keeps (results of earlier versions of the benchmark)
+EARLIER_HEADING = "## Earlier"
+
+
+def earlier_section(path: Path) -> str:
+    """The ``## Earlier`` section of an existing results file, through its end ("" when there is none)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    at = text.find(f"\n{EARLIER_HEADING}")
+    return text[at + 1:] if at >= 0 else ""
+
+
 def check_dependencies() -> None:
     missing = []
     for module in ("torch", "transformers", "trl", "peft", "datasets", "gguf"):
@@ -164,7 +178,7 @@ def stage_train(cfg: BenchConfig, work: Path, base: Path, sets: dict[str, Path])
             for line in proc.stdout:
                 line = line.strip()
                 tail = [*tail[-30:], line]
-                if line.startswith("{'loss'") or line.startswith("{'train_loss'") or line.startswith("trained "):
+                if line.startswith(("{'loss'", "{'train_loss'", "trained ", "rows: ")):
                     log(f"  {v}: {line[:160]}")
             if proc.wait() != 0:
                 raise RuntimeError(f"training `{v}` failed:\n" + "\n".join(tail))
@@ -267,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     (work / "results.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     args.results.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.results.with_name(args.results.name + ".tmp")
-    tmp.write_text(render_markdown(summary, scores), encoding="utf-8")
+    earlier = earlier_section(args.results)
+    tmp.write_text(render_markdown(summary, scores) + (f"\n{earlier}" if earlier else ""), encoding="utf-8")
     tmp.replace(args.results)
     log(f"done in {summary['seconds']:.0f} s → {args.results} and {work / 'results.json'}")
     return 0

@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-__all__ = ["parse_completion", "prompt_messages", "prompt_tools"]
+__all__ = ["LocalModel", "make_handler", "parse_completion", "prompt_messages", "prompt_tools", "serve_in_thread"]
 
 _CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 
@@ -99,11 +102,38 @@ def parse_completion(text: str) -> dict[str, Any]:
     return {"role": "assistant", "content": text}
 
 
-class _Model:
+def calls_finished(text: str) -> bool:
+    """True once the answer so far holds a complete ``<tool_call>`` block followed by something that
+    cannot start another block: nothing after it can become a call, so generation may stop there."""
+    if "</tool_call>" not in text:
+        return False
+    tail = text.rsplit("</tool_call>", 1)[1].lstrip()
+    return bool(tail) and not (tail.startswith("<tool_call>") or "<tool_call>".startswith(tail))
+
+
+class _CallsFinished:
+    """A ``StoppingCriteria`` for :func:`calls_finished` (reads the last few generated tokens only)."""
+
+    def __init__(self, tokenizer: Any, prompt_length: int) -> None:
+        self.tokenizer = tokenizer
+        self.prompt_length = prompt_length
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        new = input_ids[0, self.prompt_length:]
+        done = new.shape[0] > 0 and calls_finished(self.tokenizer.decode(new[-24:], skip_special_tokens=False))
+        return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
+
+
+class LocalModel:
+    """A local causal LM answering chat requests (greedy unless the request sets a temperature)."""
+
     def __init__(self, path: Path, *, max_new_tokens: int, max_prompt_tokens: int, prefix_cache: bool = True) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        torch.set_num_threads(max(1, os.cpu_count() or 1))
         self.torch = torch
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
@@ -145,7 +175,10 @@ class _Model:
             settings.update(do_sample=True, temperature=temperature, top_p=float(body.get("top_p") or 1.0))
         else:
             settings.update(do_sample=False)
-        with self.lock, self.torch.no_grad():
+        from transformers import StoppingCriteriaList
+
+        settings["stopping_criteria"] = StoppingCriteriaList([_CallsFinished(self.tokenizer, int(ids.shape[1]))])
+        with self.lock, self.torch.inference_mode():
             if temperature > 0:
                 self.torch.manual_seed(int(body.get("seed") or 0))
             cache = self._reuse(ids[0].tolist())
@@ -158,7 +191,7 @@ class _Model:
         return self.tokenizer.decode(new, skip_special_tokens=False), int(ids.shape[1]), int(new.shape[0])
 
 
-def _handler(model: _Model, name: str) -> type[BaseHTTPRequestHandler]:
+def make_handler(model: LocalModel, name: str) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
             return None
@@ -199,6 +232,23 @@ def _handler(model: _Model, name: str) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+@contextmanager
+def serve_in_thread(model_dir: Path, name: str, *, max_new_tokens: int, max_prompt_tokens: int) -> Iterator[str]:
+    """Load ``model_dir`` in this process and serve it on a free port of 127.0.0.1 from a thread;
+    yield the base URL; stop the server and drop the model on exit (no process start-up per model)."""
+    model = LocalModel(model_dir, max_new_tokens=max_new_tokens, max_prompt_tokens=max_prompt_tokens)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(model, name))
+    thread = threading.Thread(target=server.serve_forever, name=f"serve-{name}", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+        del model
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", type=Path, required=True, help="a local Hugging Face model folder")
@@ -214,9 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.model / "config.json").is_file():
         print(f"error: {args.model}: not a model folder (no config.json)", file=sys.stderr)
         return 2
-    model = _Model(args.model, max_new_tokens=args.max_new_tokens, max_prompt_tokens=args.max_prompt_tokens,
+    model = LocalModel(args.model, max_new_tokens=args.max_new_tokens, max_prompt_tokens=args.max_prompt_tokens,
                    prefix_cache=not args.no_prefix_cache)
-    server = ThreadingHTTPServer((args.host, args.port), _handler(model, args.name))
+    server = ThreadingHTTPServer((args.host, args.port), make_handler(model, args.name))
     print(f"READY http://{args.host}:{server.server_address[1]}/v1", flush=True)
     try:
         server.serve_forever()

