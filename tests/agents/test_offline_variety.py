@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.agents.test_offline_phrasing import _all_templates
 from turnloom.agents import AgentView
 from turnloom.agents.offline import OfflineAssistant
 from turnloom.agents.offline._extract import _TRIGGERS, extract_args, steers
@@ -34,13 +35,7 @@ def _tools(scenario: str) -> dict[str, ToolSpec]:
 
 
 def _frames(node: object) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [t for v in node.values() for t in _frames(v)]
-    if isinstance(node, list):
-        return [t for v in node for t in _frames(v)]
-    return []
+    return _all_templates(node)
 
 
 def test_frames_hold_no_word_the_assistant_reads_as_a_verb_or_a_reference() -> None:
