@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["dialogue_date", "find_today", "resolve_date", "resolve_dates", "say_date", "today_line"]
+__all__ = ["dialogue_date", "find_today", "resolve_date", "resolve_dates", "say_date", "say_moment", "today_line"]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -149,3 +149,46 @@ def say_date(target: dt.date, today: dt.date, rng: random.Random) -> str | None:
         options += ["a week from tomorrow"]
     options = [o for o in options if resolve_date(o, today) == target]
     return rng.choice(options) if options else None
+
+
+_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _clock(hour: int, minute: int, value: str, rng: random.Random) -> str:
+    """A time of day as people say it (2:53 pm), or as written (14:53) when the spoken hour is no
+    number of ``value``'s own (11 pm from 23:00)."""
+    twelve = hour % 12 or 12
+    half = "am" if hour < 12 else "pm"
+    spoken = f"{twelve}:{minute:02d} {half}" if minute else f"{twelve} {half}"
+    if (twelve <= 10 or str(twelve) in value) and rng.random() < 0.7:
+        return spoken
+    return f"{hour:02d}:{minute:02d}"
+
+
+def say_moment(value: str, today: dt.date | None, rng: random.Random) -> tuple[str, bool] | None:
+    """A date or timestamp (``2026-04-28``, ``2026-04-28T15:40:00Z``) as people say it, relative to
+    ``today`` when near ("yesterday at 3:40 pm", "this Friday") and else by day and month ("29 April",
+    "Monday 29 April 2025"), with whether it wants an "on" before it; None for other text. Every
+    number above ten it says is part of ``value``."""
+    m = _MOMENT.match(value.strip())
+    if not m:
+        return None
+    try:
+        day = dt.date.fromisoformat(m.group(1))
+    except ValueError:
+        return None
+    clock = f" at {_clock(int(m.group(2)), int(m.group(3)), value, rng)}" if m.group(2) else ""
+    delta = (day - today).days if today is not None else None
+    relative = {0: "today", -1: "yesterday", 1: "tomorrow"}.get(delta) if delta is not None else None
+    if relative is None and delta is not None and 2 <= abs(delta) <= 6 and rng.random() < 0.6:
+        weekday = WEEKDAYS[day.weekday()].capitalize()
+        relative = f"this {weekday}" if delta > 0 else rng.choice((f"last {weekday}", f"{_NUMBERS[-delta]} days ago"))
+    if relative is not None:
+        return relative + clock, False
+    month = _MONTHS[day.month - 1]
+    year = "" if today is not None and today.year == day.year else f" {day.year}"
+    forms = [f"{day.day} {month}{year}", f"{month} {day.day}{', ' + year.strip() if year else ''}",
+             f"{WEEKDAYS[day.weekday()].capitalize()} {day.day} {month}{year}"]
+    return rng.choice(forms) + clock, True

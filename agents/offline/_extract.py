@@ -20,8 +20,8 @@ from turnloom.schema import ToolSpec, canonical_json
 from turnloom.tools_env.analysis import singular, split_words
 from turnloom.tools_env.flow import normalize_name, tool_entities
 
-__all__ = ["QUOTED", "ToolInfo", "extract_args", "find_in_results", "said_in_order", "said_words",
-           "score_tool", "split_clauses", "steers", "tool_info"]
+__all__ = ["COUNTED", "COUNTED_REF_TEXT", "QUOTED", "ToolInfo", "extract_args", "find_in_results", "said_as_named",
+           "said_in_order", "said_words", "score_tool", "split_clauses", "steers", "tool_info", "verb_word"]
 
 _STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "by", "with", "and", "or", "from", "at", "its",
          "their", "your", "my", "is", "be", "as", "that", "this", "it", "into", "all", "any", "given", "using",
@@ -38,10 +38,18 @@ _CLAUSE_MARKERS = re.compile(r"\s+(?:Also|At the same time|Additionally|While yo
                              r"|And then|After that|Next up|Second thing|While we're here|And lastly"
                              r"|Also on my list),\s+")
 #: the user points into a list of earlier results ("the second one on that list")
-LISTED_REF_TEXT = (r"(?:from|among) (?:those|these|the|your) (?:results|options|matches)"
+_ORDINAL_TEXT = r"(?:first|second|third|fourth|fifth)"
+LISTED_REF_TEXT = (rf"(?:was|came|showed up|appeared) {_ORDINAL_TEXT} (?:on|in) (?:that|the|your) (?:list|results)"
+                   rf"|you (?:listed|put|had|named) {_ORDINAL_TEXT}"
+                   rf"|{_ORDINAL_TEXT} of (?:those|these|the) (?:results|options|matches)"
+                   r"|(?:from|among) (?:those|these|the|your) (?:results|options|matches)"
                    r"|(?:on|in) (?:that|this|the|your) list"
                    r"|you (?:found|listed|showed me|came up with|pulled up|mentioned|suggested|dug up)")
 LISTED_REF = re.compile(LISTED_REF_TEXT, re.I)
+COUNTED = ("one", "two", "three", "four", "five")
+#: a place in a list said as a number ("option two on that list", "pick 3 from those results")
+COUNTED_REF_TEXT = r"(?:option|number|pick) (?:one|two|three|four|five|[1-5]) (?:" + LISTED_REF_TEXT + ")"
+_COUNTED_REF = re.compile(r"\b(?:option|number|pick) (one|two|three|four|five|[1-5]) (?:" + LISTED_REF_TEXT + ")", re.I)
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 QUOTED = _QUOTED
 _LEAD = re.compile(r"^[\s:=\-—]+|^(?:is|are|of|as|should be|to|=)\s+", re.I)
@@ -57,6 +65,12 @@ _BARE_ANSWER = re.compile(r"^(?:(?:oh|ah|yes|right|sorry|oops|whoops|srry)[,!.]?
 
 #: words that widen a clause to a verb's synonyms, hence pull the tool choice
 _TRIGGERS = frozenset(_SYNONYMS) | frozenset(w for syns in _SYNONYMS.values() for w in syns)
+
+
+def verb_word(text: str) -> bool:
+    """Whether ``text`` is one word the assistant reads as a verb ("look", "book"): said bare as a
+    value, it would pull the tool choice."""
+    return text.strip().lower() in _TRIGGERS
 
 
 def steers(text: str, tool: ToolSpec) -> bool:
@@ -169,6 +183,13 @@ def said_in_order(text: str, tool: ToolSpec) -> bool:
     return at == sorted(at)
 
 
+def said_as_named(text: str, tool: ToolSpec) -> bool:
+    """True when the words of the tool's name after its verb come in ``text`` just as written, number
+    included ("the food order" for get_food_order, not for list_food_orders)."""
+    spoken = set(split_words(text))
+    return all(w in spoken for w in split_words(tool.name)[1:])
+
+
 def said_words(text: str) -> frozenset[str]:
     """The (singular) words of a clause, widened by synonyms, as :func:`score_tool` reads them."""
     return _said(text)[1]
@@ -272,9 +293,12 @@ def extract_args(text: str, tool: ToolSpec, *, asked: str | None = None,
 
     masked = _QUOTED.sub(_mask, text) if '"' in text else text
     info = tool_info(tool)
-    # the tool's own description or name, when the user quotes it as the request, is not a value
+    # the tool's own description or name, when the user quotes it as the request, is not a value; but where
+    # it starts a parameter's phrase ("comment content" of ``comment``) it names that parameter
+    said = [(m.start(), m.end()) for _, _, span, _ in info.params for m in span.finditer(masked.lower())]
     for pattern in info.selves:
-        masked = pattern.sub(_blank, masked)
+        masked = pattern.sub(lambda m: m.group(0) if any(s <= m.start() < e for s, e in said) else _blank(m),
+                             masked)
     lowered = masked.lower()
     spans: list[tuple[int, int, str]] = []
     for p, phrase, pattern, _ in info.params:
@@ -352,6 +376,10 @@ def _ordinal(text: str) -> int:
     for i, word in enumerate(ORDINALS):
         if word in said:
             return i
+    counted = _COUNTED_REF.search(text)
+    if counted:
+        word = counted.group(1).lower()
+        return int(word) - 1 if word.isdigit() else COUNTED.index(word)
     return 0
 
 

@@ -3,12 +3,14 @@ of several styles, with actions confirmed by their key values (never a raw dump)
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import random
 from typing import Any
 
 from turnloom.agents.offline._phrasing import fill_form, format_value, join_phrases, param_phrase, words
 from turnloom.agents.offline._templates import assistant_data, expand
+from turnloom.agents.spoken import say_moment
 from turnloom.schema import ToolCall, ToolSpec
 from turnloom.tools_env.analysis import profile_tool, singular
 
@@ -91,10 +93,38 @@ def _keyish(key: str) -> bool:
     return any(w in key.lower() for w in _KEY_WORDS)
 
 
+def _moment(key: str, value: Any, rng: random.Random, today: dt.date | None) -> str | None:
+    """A date or timestamp field said the way people say it ("created yesterday at 3:40 pm",
+    "date 29 April"), or None when the value is none."""
+    said = say_moment(value, today, rng) if isinstance(value, str) and value[:1].isdigit() else None
+    if said is None:
+        return None
+    phrase, wants_on = said
+    name = param_phrase(key)
+    for tail in (" at", " on"):
+        if name.endswith(tail) and len(name) > len(tail):
+            return f"{name.removesuffix(tail)} {'on ' if wants_on else ''}{phrase}"
+    return fill_form(expand(str(rng.choice(_fact_forms(key, False))), rng), name, phrase)
+
+
+def _join(facts: list[str], rng: random.Random, inner: bool = False) -> str:
+    """Facts joined in one of a few ways ("a, b and c", "a, b, plus c", "a; b; c"); ``inner``:
+    inside one listed item, never with semicolons (they part the items)."""
+    if len(facts) < 2:
+        return join_phrases(facts)
+    glue = rng.choice((" and ", " and ", ", plus ", " and ", ", along with ", " - also ") if inner
+                      else (" and ", " and ", ", plus ", "; ", ", along with ", " - also "))
+    if glue == "; ":
+        return "; ".join(facts)
+    return ", ".join(facts[:-1]) + glue + facts[-1]
+
+
 def _facts(record: dict[str, Any], rng: random.Random, limit: int, skip: set[str],
-           after_name: bool = False) -> list[str]:
+           after_name: bool = False, today: dt.date | None = None, anchored: bool = False) -> list[str]:
     """Up to ``limit`` key fields as "<field> <value>" style noun phrases; ``after_name``: the
-    first one, where its family has such forms, as said right after a name ("rated 4.5")."""
+    first one, where its family has such forms, as said right after a name ("rated 4.5"). Dates
+    and timestamps are said the way people say them (relative to ``today``) once another value
+    is said word for word (``anchored``: the reply already says one)."""
     keyed = [k for k in record if k not in skip and _keyish(k)]
     rng.shuffle(keyed)
     if keyed and rng.random() < 0.4:
@@ -105,6 +135,12 @@ def _facts(record: dict[str, Any], rng: random.Random, limit: int, skip: set[str
         said = _said(record[key])
         if said is None or key == "currency":
             continue
+        spoken = _moment(key, record[key], rng, today) if anchored or out else None
+        if spoken is not None:
+            out.append(spoken)
+            if len(out) >= limit:
+                break
+            continue
         number = isinstance(record[key], (int, float))
         forms = (_fact_forms(key, number, True) if after_name and not out else ()) or _fact_forms(key, number)
         form = expand(str(rng.choice(forms)), rng)
@@ -114,7 +150,7 @@ def _facts(record: dict[str, Any], rng: random.Random, limit: int, skip: set[str
     return out
 
 
-def _item(record: dict[str, Any], rng: random.Random, later: bool = False) -> str:
+def _item(record: dict[str, Any], rng: random.Random, later: bool = False, today: dt.date | None = None) -> str:
     """One listed record: its name and a fact or two; ``later`` items (after the first) say their
     facts right after the name more often, and sometimes only the name."""
     label = _label(record)
@@ -124,10 +160,10 @@ def _item(record: dict[str, Any], rng: random.Random, later: bool = False) -> st
     if not limit:
         return label[1] if label else ""
     facts = _facts(record, rng, limit, skip | {k for k in record if k.endswith("_id") or k == "id"},
-                   after_name=attached)
+                   after_name=attached, today=today, anchored=bool(label))
     head = label[1] if label else ""
     if facts and attached:
-        return f"{head}, {join_phrases(facts)}"
+        return f"{head}, {_join(facts, rng, inner=True)}"
     if facts:
         form = rng.choice(("{h} ({f})", "{h} ({f})", "{h}, with {f}", "{h} - {f}", "{h}: {f}", "{h}, showing {f}",
                            "{h}, which has {f}"))
@@ -163,8 +199,9 @@ def _count(n: int) -> str:
     return str(n) if n <= 10 else "more than ten"
 
 
-def summarize(tool: ToolSpec | None, call: ToolCall | None, content: Any, rng: random.Random) -> str:
-    """One reply sentence or two for one successful result."""
+def summarize(tool: ToolSpec | None, call: ToolCall | None, content: Any, rng: random.Random,
+              today: dt.date | None = None) -> str:
+    """One reply sentence or two for one successful result (dates said relative to ``today``)."""
     profile = profile_tool(tool) if tool is not None else None
     while isinstance(content, dict) and len(content) == 1 and isinstance(next(iter(content.values())), dict):
         content = next(iter(content.values()))  # {"stats": {...}} says its fields
@@ -178,7 +215,7 @@ def summarize(tool: ToolSpec | None, call: ToolCall | None, content: Any, rng: r
                        if s and len(s) >= 2]
             extra = f"(Searched: {scalars[0]}.)" if scalars else ""
             return pick_reply("empty", rng, noun=noun, extra=extra).strip()
-        shown = [_item(r, rng, i > 0) if isinstance(r, dict) else str(_said(r)) for i, r in enumerate(items[:3])]
+        shown = [_item(r, rng, i > 0, today) if isinstance(r, dict) else str(_said(r)) for i, r in enumerate(items[:3])]
         shown = [s for s in shown if s and s != "None"]
         text = _enumerate(shown, rng)
         if len(items) == 1:
@@ -196,13 +233,16 @@ def summarize(tool: ToolSpec | None, call: ToolCall | None, content: Any, rng: r
         if id_key and ident else []
     if kind == "update":
         changed = {k: content[k] for k in content if k in args and k != id_key}
-        facts = lead + _facts(changed or content, rng, 2, {id_key} if id_key else set())
+        facts = lead + _facts(changed or content, rng, 2, {id_key} if id_key else set(), today=today,
+                              anchored=bool(lead))
         return _render("updated", rng, entity, facts, content)
     if kind == "status" and isinstance(content.get("status"), str):
-        facts = lead + _facts(content, rng, 1, {"status"} | ({id_key} if id_key else set()))
-        return pick_reply("status", rng, entity=entity, status=content["status"], facts=join_phrases(facts),
-                          Facts=_cap(join_phrases(facts)))
-    facts = lead + _facts(content, rng, 3 - len(lead), {id_key} if id_key else set())
+        facts = lead + _facts(content, rng, 1, {"status"} | ({id_key} if id_key else set()), today=today,
+                              anchored=True)
+        said = _join(facts, rng)
+        return pick_reply("status", rng, entity=entity, status=content["status"], facts=said, Facts=_cap(said))
+    facts = lead + _facts(content, rng, 3 - len(lead), {id_key} if id_key else set(), today=today,
+                          anchored=bool(lead))
     key = {"create": "created", "read": "read"}.get(kind, "other")
     return _render(key, rng, entity, facts, content)
 
@@ -225,7 +265,7 @@ def _fallback(content: Any) -> str:
 def _render(key: str, rng: random.Random, entity: str, facts: list[str], content: Any) -> str:
     if not facts:
         return _fallback(content)
-    text = join_phrases(facts)
+    text = _join(facts, rng)
     return pick_reply(key, rng, entity=entity, facts=text, Facts=_cap(text))
 
 

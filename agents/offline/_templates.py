@@ -110,6 +110,6 @@ def action_words(tool: ToolSpec, rng: random.Random) -> str:
     if not rest:
         return said
     aliases = user_data().get("aliases", {}).get(rest)
-    if aliases and rng.random() < 0.5:
+    if aliases and rng.random() < 0.65:
         rest = str(rng.choice(aliases))
     return f"{said} {rng.choice(_article(profile.kind, verb, rest))}{rest}"

@@ -10,11 +10,13 @@ import re
 
 from turnloom.agents._protocol import AgentOutput, AgentView
 from turnloom.agents.offline._extract import (
+    COUNTED_REF_TEXT,
     LISTED_REF_TEXT,
     MISSING,
     QUOTED,
     extract_args,
     find_in_results,
+    said_as_named,
     said_in_order,
     said_words,
     score_tool,
@@ -37,8 +39,13 @@ _CLOSING = re.compile(r"\b(thanks|thank you|thx|bye|that's all|that's everything
                       re.I)
 _REFERENCE = re.compile(r"\bthe (?:first|second|third|fourth|fifth) (?:\w+ )?\w+ (?:" + LISTED_REF_TEXT + ")|"
                         r"\b(?:the|that) (?:\w+ )?\w+ from before\b|\bthe (?:\w+ )?\w+ you just got me\b"
-                        r"|\b(?:the|that) (?:\w+ )?\w+ (?:we|you) just (?:looked at|pulled up|discussed)\b"
-                        r"|\bthat same (?:\w+ )?\w+", re.I)
+                        r"|\b(?:the|that) (?:\w+ )?\w+ (?:we|you) just (?:looked at|pulled up|discussed|found"
+                        r"|brought up|mentioned)\b"
+                        r"|\b(?:the|that) (?:\w+ )?\w+ (?:in question|from earlier|from a minute ago|we covered)\b"
+                        r"|\bthat same (?:\w+ )?\w+"
+                        r"|\b(?:the|whichever) (?:\w+ )?\w+ (?:that )?(?:" + LISTED_REF_TEXT + ")"
+                        r"|\bthe (?:first|second|third|fourth|fifth) of (?:those|these|the)"
+                        r" (?:results|options|matches)|\b" + COUNTED_REF_TEXT, re.I)
 _FOLLOW = re.compile(r"\b(instead|what about|check again)\b", re.I)
 
 
@@ -76,12 +83,13 @@ class OfflineAssistant:
                          for k, c in enumerate(retry)]
             return Message(role="assistant", content="", tool_calls=new_calls)
         rng = random.Random(seed)  # one per act, made only where a choice is drawn
+        today = find_today(m.content for m in msgs if m.role == "system")
         parts = []
         for r in results:
             if r.error is not None:
                 parts.append(failure(r.name, r.error, rng))
             else:
-                parts.append(summarize(tools.get(r.name), calls.get(r.call_id), r.content, rng))
+                parts.append(summarize(tools.get(r.name), calls.get(r.call_id), r.content, rng, today))
         if failed:
             return Message(role="assistant", content=" ".join(parts))
         kinds = {profile_tool(tools[r.name]).kind for r in results if r.name in tools}
@@ -143,6 +151,7 @@ class OfflineAssistant:
 
     def _choose(self, clause: str, tools: dict[str, ToolSpec]) -> ToolSpec | None:
         # "the first flight from those results" names what to use, not what to do
+        pointed = _REFERENCE.search(clause) is not None
         clause = _REFERENCE.sub(" ", clause)
         # quoted values ("Please show the logs") are what to send, not what to do
         clause = QUOTED.sub(" ", clause) if '"' in clause else clause
@@ -151,6 +160,12 @@ class OfflineAssistant:
             return None
         best = tools[scored[0][1]]
         tied = [tools[n] for s, n in scored if s == scored[0][0]]
+        if len(tied) > 1 and pointed:  # one record pointed at ("the second order you found"): no new listing
+            tied = [t for t in tied if profile_tool(t).kind != "list"] or tied
+            best = tied[0]
+        if len(tied) > 1:  # "look up the food order": the tool whose name says "order", not "orders"
+            tied = [t for t in tied if said_as_named(clause, t)] or tied
+            best = tied[0]
         if len(tied) > 1:  # the same words in another order (gallon_to_liter, liter_to_gallon): the order said
             best = next((t for t in tied if said_in_order(clause, t)), best)
         said, name = said_words(clause), tool_info(best).name

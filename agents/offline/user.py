@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import random
 import re
 from typing import Any
 
 from turnloom.agents._protocol import AgentOutput, AgentView
-from turnloom.agents.offline._extract import extract_args, steers
+from turnloom.agents.offline._extract import COUNTED, extract_args, steers, verb_word
 from turnloom.agents.offline._meaning import has_forms, say_by_meaning
 from turnloom.agents.offline._phrasing import ORDINALS, format_value, join_phrases, param_phrase
 from turnloom.agents.offline._templates import action_words, expand, pick, pick_style, typo, user_data
@@ -116,7 +117,8 @@ class OfflineUser:
             ordinal = int(binding.rsplit("#", 1)[1]) if "#" in binding else 0
             entity, listed = _entity_of(field)
             refs = data["ref_listed"] if listed else data["ref_single"]
-            ref = expand(str(rng.choice(refs)), rng).format(ordinal=ORDINALS[ordinal], entity=entity)
+            ref = expand(str(rng.choice(refs)), rng).format(ordinal=ORDINALS[ordinal], entity=entity,
+                                                             count=COUNTED[ordinal])
             return _tail(self._dependent(tool, step.slots, ref, style, rng, today), style, tools, rng)
         if kind == "follow_up":
             (param, value), = step.slots.items() if len(step.slots) == 1 else list(step.slots.items())[:1]
@@ -293,6 +295,8 @@ def _say(value: Any, phrases: tuple[str, ...], today: dt.date | None, rng: rando
             said = say_date(dt.date.fromisoformat(value), today, rng)
             if said is not None:
                 return said
+    if isinstance(value, str) and verb_word(value):
+        return json.dumps(value)  # a bare "look" would read as what to do
     return format_value(value, phrases)
 
 
