@@ -10,12 +10,8 @@ import re
 
 from turnloom.agents._protocol import AgentOutput, AgentView
 from turnloom.agents.offline._extract import (
-    COUNTED_REF_TEXT,
-    LISTED_REF_TEXT,
-    MISSING,
     QUOTED,
     extract_args,
-    find_in_results,
     said_as_named,
     said_in_order,
     said_words,
@@ -25,6 +21,7 @@ from turnloom.agents.offline._extract import (
 )
 from turnloom.agents.offline._phrasing import CHITCHAT_REPLIES, param_phrase
 from turnloom.agents.offline._replies import decorate, failure, pick_reply, summarize
+from turnloom.agents.offline._results import COUNTED_REF_TEXT, LISTED_REF_TEXT, MISSING, find_in_results
 from turnloom.agents.spoken import find_today
 from turnloom.schema import Message, ToolCall, ToolSpec, derive_seed
 from turnloom.tools_env.analysis import profile_tool

@@ -13,9 +13,10 @@ import re
 from typing import Any
 
 from turnloom.agents._protocol import AgentOutput, AgentView
-from turnloom.agents.offline._extract import COUNTED, extract_args, steers, verb_word
+from turnloom.agents.offline._extract import extract_args, steers, verb_word
 from turnloom.agents.offline._meaning import has_forms, say_by_meaning
 from turnloom.agents.offline._phrasing import ORDINALS, format_value, join_phrases, param_phrase
+from turnloom.agents.offline._results import COUNTED
 from turnloom.agents.offline._templates import action_words, expand, pick, pick_style, typo, user_data
 from turnloom.agents.spoken import say_date
 from turnloom.schema import Message, Plan, PlanStep, ToolSpec

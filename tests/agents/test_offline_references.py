@@ -14,8 +14,8 @@ import pytest
 
 from turnloom.agents import AgentView
 from turnloom.agents.offline import OfflineAssistant
-from turnloom.agents.offline._extract import COUNTED, LISTED_REF, _ordinal
 from turnloom.agents.offline._phrasing import ORDINALS
+from turnloom.agents.offline._results import COUNTED, LISTED_REF, _ordinal
 from turnloom.agents.offline._templates import action_words, user_data
 from turnloom.agents.offline.assistant import _REFERENCE
 from turnloom.agents.offline.user import _say

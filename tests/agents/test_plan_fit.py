@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from turnloom.agents._protocol import AgentView
 from turnloom.agents.offline import OfflinePlanner
-from turnloom.agents.offline._extract import find_in_results, score_tool
+from turnloom.agents.offline._extract import score_tool
+from turnloom.agents.offline._results import find_in_results
 from turnloom.agents.offline.assistant import OfflineAssistant
 from turnloom.agents.verify._meaning_rules import reply_reflects_results
 from turnloom.agents.verify._rules import RuleContext
