@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from turnloom.schema import ToolSpec
@@ -94,6 +95,7 @@ class Link:
     score: float
 
 
+@lru_cache(maxsize=16384)
 def normalize_name(name: str) -> str:
     """``snake_case`` form of an identifier: ``bookingID`` -> ``booking_id``.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import json
 import re
@@ -63,7 +64,12 @@ def verb_word(text: str) -> bool:
 def steers(text: str, tool: ToolSpec) -> bool:
     """Whether ``text`` says anything the assistant reads for ``tool``: a word of its name or
     description, a verb synonym, or one of its parameter phrases."""
-    info = tool_info(tool)
+    return _steers(text, _Keyed(tool))
+
+
+@lru_cache(maxsize=8192)
+def _steers(text: str, keyed: _Keyed) -> bool:
+    info = _tool_info(keyed)
     lowered, said = _said(text)
     if said & (info.name | info.desc | _TRIGGERS):
         return True
@@ -137,9 +143,10 @@ def _said(text: str) -> tuple[str, frozenset[str]]:
     # snake_case tokens ("no_show", "delivery_fee") are enum values, not words of the request
     stated = {singular(w) for w in words(_IDENTIFIER.sub(" ", text))}
     lowered = text.lower()
-    for pattern, named in _aliases():
-        if pattern.search(lowered):
-            stated |= named
+    if _any_alias().search(lowered):
+        for pattern, named in _aliases():
+            if pattern.search(lowered):
+                stated |= named
     said = set(stated)
     for key, syns in _SYNONYMS.items():
         # widened from the words said only, so one set does not pull in the next one
@@ -156,6 +163,14 @@ def _aliases() -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
     table = user_data().get("aliases", {})
     return tuple((re.compile(rf"\b{re.escape(alias.lower())}\b"), frozenset(singular(w) for w in words(named)))
                  for named, aliases in table.items() for alias in aliases)
+
+
+@lru_cache(maxsize=1)
+def _any_alias() -> re.Pattern[str]:
+    """One pattern that finds whether any alias is said (most clauses say none)."""
+    table = user_data().get("aliases", {})
+    said = sorted({alias.lower() for aliases in table.values() for alias in aliases}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(a) for a in said) + r")\b") if said else re.compile(r"(?!)")
 
 
 def said_in_order(text: str, tool: ToolSpec) -> bool:
@@ -271,7 +286,18 @@ def extract_args(text: str, tool: ToolSpec, *, asked: str | None = None,
                  today: dt.date | None = None) -> dict[str, Any]:
     """Argument values stated in ``text`` for ``tool``; ``asked`` is a parameter the
     assistant just asked for, so a bare answer ("It's Lisbon.") fills it; ``today`` resolves
-    relative dates ("next Friday") of date parameters."""
+    relative dates ("next Friday") of date parameters. The same reading is memoized (the user
+    reads its own request back before the assistant reads it); each caller gets its own copy."""
+    found = _extract_memo(text, _Keyed(tool), asked, today)
+    return copy.deepcopy(found) if any(isinstance(v, (dict, list)) for v in found.values()) else dict(found)
+
+
+@lru_cache(maxsize=8192)
+def _extract_memo(text: str, keyed: _Keyed, asked: str | None, today: dt.date | None) -> dict[str, Any]:
+    return _extract(text, keyed.tool, asked=asked, today=today)
+
+
+def _extract(text: str, tool: ToolSpec, *, asked: str | None = None, today: dt.date | None = None) -> dict[str, Any]:
     quoted: list[str] = []
 
     def _mask(m: re.Match[str]) -> str:

@@ -49,6 +49,7 @@ def _forms() -> dict[str, tuple[str, ...]]:
     return {str(k): tuple(str(f) for f in v) for k, v in data.items()}
 
 
+@lru_cache(maxsize=8192)
 def _key(param: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", param).lower()
 
@@ -116,20 +117,30 @@ def _pattern(form: str, numeric: bool) -> re.Pattern[str]:
     return re.compile(r"(?<![\w$])" + "".join(out))
 
 
+def _kind(schema: Any) -> Any:
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return tuple(kind) if isinstance(kind, list) else kind
+
+
+@lru_cache(maxsize=4096)
+def _tried(params: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, str, bool], ...]:
+    """The forms a tool's parameters may be said in, longest first: (form, parameter, numeric)."""
+    forms = _forms()
+    tried = []
+    for param, kind in params:
+        numeric = kind in ("integer", "number") or (isinstance(kind, tuple) and "string" not in kind)
+        tried += [(form, param, numeric) for form in forms.get(_key(param), ())]
+    tried.sort(key=lambda t: -len(t[0]))
+    return tuple(tried)
+
+
 def find_meanings(text: str, tool: ToolSpec, taken: list[tuple[int, int]]) -> list[MeaningSpan]:
     """(start, end, param, raw value) of each value said by meaning in ``text`` (quoted values
     masked), outside the ``taken`` spans; the longest forms are tried first, and a number said in
     words comes back as digits."""
-    forms = _forms()
     found: list[MeaningSpan] = []
     busy = list(taken)
-    tried = []
-    for param, schema in tool.properties.items():
-        kind = schema.get("type") if isinstance(schema, dict) else None
-        numeric = kind in ("integer", "number") or (isinstance(kind, list) and "string" not in kind)
-        tried += [(form, param, numeric) for form in forms.get(_key(param), ())]
-    tried.sort(key=lambda t: -len(t[0]))
-    for form, param, numeric in tried:
+    for form, param, numeric in _tried(tuple((param, _kind(schema)) for param, schema in tool.properties.items())):
         if any(f[2] == param for f in found):
             continue
         for m in _pattern(form, numeric).finditer(text):

@@ -54,6 +54,7 @@ class OfflinePlanner:
         self._values: ValueFactory | None = None
         # per tool set (most runs plan over one): dependent-call links and vocabulary
         self._tool_sets: dict[tuple[str, ...], tuple[list[Link], set[str]]] = {}
+        self._statics: dict[tuple[str, ...], tuple[set[str], list[str]]] = {}
 
     def _links_and_vocab(self, tools: list[ToolSpec]) -> tuple[list[Link], set[str]]:
         key = tuple(t.key() for t in tools)
@@ -187,10 +188,23 @@ class OfflinePlanner:
                        for b in enabled.before]
         return [*enabled.before, enabled.step]
 
+    def _static(self, by_name: dict[str, ToolSpec]) -> tuple[set[str], list[str]]:
+        """What does not change within a plan: the entities some tool creates, and the tools a user
+        can ask for outright (names, in the tools' order); per tool set."""
+        key = tuple(t.key() for t in by_name.values())
+        found = self._statics.get(key)
+        if found is None:
+            created = {p.entity for p in (profile_tool(t) for t in by_name.values()) if p.kind == "create" and p.entity}
+            names = [t.name for t in by_name.values() if statable_params(t) and profile_tool(t).kind != "delete"]
+            if len(self._statics) >= 256:
+                self._statics.clear()
+            found = self._statics[key] = (created, names)
+        return found
+
     def _feasible(self, by_name: dict[str, ToolSpec], links: list[Link], done: list[Done],
                   lazy: bool = False, box: Sandbox | None = None) -> dict[str, Any]:
-        created = {p.entity for p in (profile_tool(t) for t in by_name.values()) if p.kind == "create" and p.entity}
-        statable = [t for t in by_name.values() if statable_params(t) and profile_tool(t).kind != "delete"]
+        created, names = self._static(by_name)
+        statable = [by_name[n] for n in names]
         if box is not None:  # keys of things that exist can be stated
             statable += [t for t in by_name.values() if t not in statable and box.can_state(t, record_keys(t))]
         options: dict[str, Any] = {"chitchat": True, "irrelevant": True}

@@ -120,7 +120,7 @@ class OfflineUser:
             refs = data["ref_listed"] if listed else data["ref_single"]
             ref = expand(str(rng.choice(refs)), rng).format(ordinal=ORDINALS[ordinal], entity=entity,
                                                              count=COUNTED[ordinal])
-            return _tail(self._dependent(tool, step.slots, ref, style, rng, today), style, tools, rng)
+            return _tail(self._dependent(tool, step.slots, ref, style, rng, today, offered=tools), style, tools, rng)
         if kind == "follow_up":
             (param, value), = step.slots.items() if len(step.slots) == 1 else list(step.slots.items())[:1]
             phrases = tuple(param_phrase(p) for p in tool.properties)
@@ -144,10 +144,14 @@ class OfflineUser:
                      style, tools, rng)
 
     def _dependent(self, tool: ToolSpec, slots: dict[str, Any], ref: str, style: str, rng: random.Random,
-                   today: dt.date | None, by_meaning: bool = True) -> str:
+                   today: dt.date | None, by_meaning: bool = True,
+                   offered: dict[str, ToolSpec] | None = None) -> str:
         """A step on an earlier result ("{ref}"), its own values said by meaning or by name."""
         action = action_words(tool, rng)
         meant = _by_meaning(tool, slots, rng, today) if by_meaning else {}
+        if meant and offered:
+            # a form must not name another offered tool ("with sushi on the menu" reads as get_menu)
+            meant = {k: v for k, v in meant.items() if not _names_other(v, tool, offered)}
         if meant:
             action = f"{action} {' '.join(meant.values())}"
         args = self._args(tool, {k: v for k, v in slots.items() if k not in meant}, rng, today)
@@ -155,7 +159,7 @@ class OfflineUser:
         frame = _frame(user_data()["dependent"], style, rng)
         text = _finish(frame.format(action=action, ref=ref, args_tail=tail), style)
         if meant and extract_args(text, tool, today=today) != slots:
-            return self._dependent(tool, slots, ref, style, rng, today, by_meaning=False)
+            return self._dependent(tool, slots, ref, style, rng, today, by_meaning=False, offered=offered)
         return text
 
     def _request(self, tool: ToolSpec, slots: dict[str, Any], style: str, rng: random.Random,
@@ -163,6 +167,9 @@ class OfflineUser:
                  today: dt.date | None = None, by_meaning: bool = True) -> str:
         action = action_words(tool, rng)
         meant = _by_meaning(tool, slots, rng, today) if by_meaning else {}
+        if meant and offered:
+            # a form must not name another offered tool ("with sushi on the menu" reads as get_menu)
+            meant = {k: v for k, v in meant.items() if not _names_other(v, tool, offered)}
         if meant:
             parts = list(meant.values())
             rng.shuffle(parts)
@@ -232,6 +239,15 @@ _MEANING_RATE = 0.85
 _CLAUSE_BEFORE = re.compile(r"(?:^|[.:?!,]\s*)\{[Aa]rgs\}")
 _CONTEXT_RATE = {"brief": 0.3, "typos": 0.35, "chatty": 0.75, "formal": 0.6, "nonnative": 0.6}
 _TAIL_RATE = {"brief": 0.25, "typos": 0.3, "chatty": 0.5, "formal": 0.45, "nonnative": 0.4}
+
+
+def _names_other(text: str, tool: ToolSpec, offered: dict[str, ToolSpec]) -> bool:
+    """True when ``text`` says a name word of an offered tool other than ``tool`` that ``tool``'s
+    own name does not have."""
+    said = {singular(w) for w in split_words(text)}
+    own = {singular(w) for w in split_words(tool.name)}
+    return any(said & ({singular(w) for w in split_words(t.name)} - own)
+               for t in offered.values() if t.name != tool.name)
 
 
 def _aside(section: str, style: str, tools: dict[str, ToolSpec], rng: random.Random, rate: float) -> str:

@@ -6,6 +6,7 @@ Each rule takes a :class:`RuleContext` and returns its findings as
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import unicodedata
@@ -233,6 +234,17 @@ def _said(leaf: Any, corpus: str) -> bool:
     return any(f in corpus for f in _forms(leaf))
 
 
+@lru_cache(maxsize=16384)
+def _said_texts(content: str, user: bool, today: dt.date | None) -> tuple[str, ...]:
+    """What a user or system message grounds: its normalized text and, from the user, the counts
+    said in words as digits and the days its relative phrases name (counted from ``today``)."""
+    text = _norm(content)
+    if not user:
+        return (text,)
+    dates = tuple(d.isoformat() for d in resolve_dates(content, today)) if today is not None else ()
+    return (text, _counts(text), *dates)
+
+
 def grounded_args(ctx: RuleContext) -> list[CheckResult]:
     """Hallucination (rule form): every argument value appears in what the user or the
     system said, or in an earlier tool output; a date may also be the day a relative phrase
@@ -257,11 +269,7 @@ def grounded_args(ctx: RuleContext) -> list[CheckResult]:
                             out.append(_fail("grounded_args", f"{c.name}.{key}={leaf!r} appears nowhere "
                                              "in the dialogue or earlier tool outputs", i))
         if m.role in ("user", "system") and m.content:
-            seen.append(_norm(m.content))
-            if m.role == "user":
-                seen.append(_counts(seen[-1]))
-            if today is not None and m.role == "user":
-                seen.extend(d.isoformat() for d in resolve_dates(m.content, today))
+            seen.extend(_said_texts(m.content, m.role == "user", today))
         elif m.role == "tool":
             seen.extend(_tool_texts(m))
     return out or _ok("grounded_args")

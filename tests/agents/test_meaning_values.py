@@ -111,3 +111,17 @@ def test_rendering_is_deterministic() -> None:
     slots = {"origin": "Port Jared", "destination": "Lake Noah", "party_size": 3}
     said = [OfflineUser()._request(TOOL, slots, "brief", random.Random(5)) for _ in range(2)]
     assert said[0] == said[1]
+
+
+def test_a_value_said_by_meaning_never_names_another_offered_tool() -> None:
+    # "with sushi on the menu" made the assistant call get_restaurant_menu instead of searching
+    from turnloom.scenarios import load_scenario, scenario_tools
+
+    tools = {t.name: t for t in scenario_tools(load_scenario("restaurants"))}
+    search = tools["search_restaurants"]
+    user = OfflineUser()
+    for seed in range(150):
+        rng = random.Random(seed)
+        text = user._request(search, {"city": "Lisbon", "cuisine": "sushi"}, "chatty", rng, greet=True,
+                             offered=tools)
+        assert "menu" not in text.lower(), text
