@@ -13,6 +13,7 @@ import datetime as dt
 import random
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["dialogue_date", "find_today", "resolve_date", "resolve_dates", "say_date", "say_moment", "today_line"]
@@ -41,13 +42,22 @@ def today_line(today: dt.date) -> str:
 def find_today(texts: Iterable[str | None]) -> dt.date | None:
     """The dialogue date stated in any of ``texts`` (``Today is …, YYYY-MM-DD.``), if any."""
     for text in texts:
-        m = _TODAY.search(text or "")
-        if m:
-            try:
-                return dt.date.fromisoformat(m.group(1))
-            except ValueError:
-                return None
+        found = _today_in(text or "")
+        if found is not None:
+            return found or None
     return None
+
+
+@lru_cache(maxsize=4096)
+def _today_in(text: str) -> dt.date | bool | None:
+    """The date ``text`` states; False when it states a malformed one; None when it states none."""
+    m = _TODAY.search(text)
+    if not m:
+        return None
+    try:
+        return dt.date.fromisoformat(m.group(1))
+    except ValueError:
+        return False
 
 
 def _iso_dates(value: Any) -> list[dt.date]:

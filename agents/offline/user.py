@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import random
 import re
+from functools import lru_cache
 from typing import Any
 
 from turnloom.agents._protocol import AgentOutput, AgentView
@@ -244,10 +245,14 @@ _TAIL_RATE = {"brief": 0.25, "typos": 0.3, "chatty": 0.5, "formal": 0.45, "nonna
 def _names_other(text: str, tool: ToolSpec, offered: dict[str, ToolSpec]) -> bool:
     """True when ``text`` says a name word of an offered tool other than ``tool`` that ``tool``'s
     own name does not have."""
-    said = {singular(w) for w in split_words(text)}
-    own = {singular(w) for w in split_words(tool.name)}
-    return any(said & ({singular(w) for w in split_words(t.name)} - own)
-               for t in offered.values() if t.name != tool.name)
+    said = _name_words(text)
+    own = _name_words(tool.name)
+    return any(said & (_name_words(t.name) - own) for t in offered.values() if t.name != tool.name)
+
+
+@lru_cache(maxsize=8192)
+def _name_words(text: str) -> frozenset[str]:
+    return frozenset(singular(w) for w in split_words(text))
 
 
 def _aside(section: str, style: str, tools: dict[str, ToolSpec], rng: random.Random, rate: float) -> str:
