@@ -109,16 +109,21 @@ def test_enum_values_are_not_read_as_verbs() -> None:
     assert score_tool(text, tools["list_appointments"]) > score_tool(text, tools["get_appointment"])
 
 
-def test_a_list_reference_picks_the_named_item() -> None:
-    tools = _food_tools()
+def store_listing(last: str) -> list[Message]:
+    """A food-store search with three results, then the user's ``last`` message about them."""
     stores = {"stores": [{"store_id": f"STO-0000{i}", "name": f"Store {i}", "rating": 4.0 + i / 10} for i in (1, 2, 3)]}
     call = ToolCall(id="c1", name="search_food_stores", arguments={"delivery_address": "1 Main St"})
-    msgs = [Message(role="user", content="search food stores, delivery address \"1 Main St\"."),
+    return [Message(role="user", content="search food stores, delivery address \"1 Main St\"."),
             Message(role="assistant", content="", tool_calls=[call]),
             Message(role="tool", tool_call_id="c1", name=call.name,
                     result=ToolResult(call_id="c1", name=call.name, content=stores)),
             Message(role="assistant", content="Found 3 stores."),
-            Message(role="user", content="ok, the second store on this list. fetch the store menu.")]
+            Message(role="user", content=last)]
+
+
+def test_a_list_reference_picks_the_named_item() -> None:
+    tools = _food_tools()
+    msgs = store_listing("ok, the second store on this list. fetch the store menu.")
     out = asyncio.run(OfflineAssistant().act(AgentView(role="assistant", seed=1, tools=list(tools.values()),
                                                        messages=msgs))).messages[0]
     assert [(c.name, c.arguments) for c in out.tool_calls] == [("get_store_menu", {"store_id": "STO-00002"})]

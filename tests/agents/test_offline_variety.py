@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.agents.test_offline_phrasing import _all_templates
+from tests.agents.test_offline_phrasing import _all_templates, store_listing
 from turnloom.agents import AgentView
 from turnloom.agents.offline import OfflineAssistant
 from turnloom.agents.offline._extract import _TRIGGERS, extract_args, steers
@@ -23,7 +23,7 @@ from turnloom.cli import app
 from turnloom.dataset import read_dialogues
 from turnloom.quality import distinct_n
 from turnloom.scenarios import load_scenario, scenario_tools
-from turnloom.schema import Message, ToolCall, ToolResult, ToolSpec
+from turnloom.schema import ToolSpec
 from turnloom.tools_env.analysis import singular
 
 runner = CliRunner()
@@ -66,14 +66,7 @@ def test_a_bare_answer_after_an_interjection_fills_the_asked_value(answer: str) 
                                              ("the first store among those options", 1)])
 def test_new_list_references_pick_the_named_item(said: str, index: int) -> None:
     tools = _tools("food_delivery")
-    stores = {"stores": [{"store_id": f"STO-0000{i}", "name": f"Store {i}", "rating": 4.0 + i / 10} for i in (1, 2, 3)]}
-    call = ToolCall(id="c1", name="search_food_stores", arguments={"delivery_address": "1 Main St"})
-    msgs = [Message(role="user", content="search food stores, delivery address \"1 Main St\"."),
-            Message(role="assistant", content="", tool_calls=[call]),
-            Message(role="tool", tool_call_id="c1", name=call.name,
-                    result=ToolResult(call_id="c1", name=call.name, content=stores)),
-            Message(role="assistant", content="Found 3 stores."),
-            Message(role="user", content=f"Okay, {said} it is. Fetch the store menu.")]
+    msgs = store_listing(f"Okay, {said} it is. Fetch the store menu.")
     out = asyncio.run(OfflineAssistant().act(AgentView(role="assistant", seed=1, tools=list(tools.values()),
                                                        messages=msgs))).messages[0]
     assert [(c.name, c.arguments) for c in out.tool_calls] == [("get_store_menu", {"store_id": f"STO-0000{index}"})]
