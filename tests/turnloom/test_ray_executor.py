@@ -107,7 +107,8 @@ def _progress(out: Path) -> int:
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_killed_ray_run_resumes_byte_identical(ray_address: str, tmp_path: Path) -> None:
-    n = 60
+    # long enough that the run cannot finish between seeing its first checkpoints and the kill
+    n = 240
     full = tmp_path / "full"
     _run(full, n)
 
