@@ -63,11 +63,13 @@ Rules:
 - "depends_on" lists indices (0-based) of EARLIER steps this step builds on.
 - "slots" gives concrete, realistic values the user will state (parameter name -> value).
 - For a clarification step, "withhold" lists required parameters the user leaves out at first.
+- When you are told what exists in the world (files, folders, ids, names), slot values refer to
+  those things, so that the calls succeed.
 Answer with one JSON object and nothing else."""
 
 PLANNER_PROMPT = """Tools:
 {tools}
-
+{world}
 Persona of the user: {persona}
 Goal of the conversation: {goal}
 

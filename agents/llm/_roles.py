@@ -30,6 +30,7 @@ from turnloom.agents.llm._prompts import (
     render_transcript,
 )
 from turnloom.schema import STEP_KINDS, CheckResult, Message, Plan, PlanStep, Verdict
+from turnloom.tools_env.grounding_values import harvest
 
 __all__ = ["DEFAULT_MIX", "JUDGE_EXPERTS", "LLMJudge", "LLMPlanner", "LLMUser", "sample_step_kinds"]
 
@@ -116,6 +117,7 @@ class LLMPlanner(LLMAgentBase):
         goal = str(ctx.get("goal", "") or "get things done with the tools")
         prompt = PLANNER_PROMPT.format(
             tools=describe_tools(view.tools),
+            world=_world_things(view),
             persona=persona,
             goal=goal,
             n=n,
@@ -143,6 +145,25 @@ class LLMPlanner(LLMAgentBase):
                 max_tokens=_plan_tokens(len(kinds)),
             )
         return AgentOutput(plan=plan_box[0], usage=usage.as_dict())
+
+
+#: how many of the world's things the planner is told about, and the longest value worth telling
+_WORLD_THINGS = 40
+_WORLD_VALUE_CHARS = 60
+
+
+def _world_things(view: AgentView) -> str:
+    """What exists in the world the tools act on (over class-backed tools: the classes' state), one
+    value a line with the words that say what it is; empty when the view has no grounding."""
+    if view.grounding is None:
+        return ""
+    lines = []
+    for cand in harvest(view.grounding.world):
+        if isinstance(cand.value, str) and 0 < len(cand.value) <= _WORLD_VALUE_CHARS and cand.words:
+            lines.append(f"- {cand.value} ({', '.join(sorted(cand.words))})")
+        if len(lines) >= _WORLD_THINGS:
+            break
+    return "\nWhat exists in the world now (refer to these):\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 #: length caps of a plan draft (characters): goal and intents, slot values; items per list

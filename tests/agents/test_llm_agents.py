@@ -407,3 +407,31 @@ def test_a_judge_reason_must_explain_not_quote_a_value(server: ScriptedOpenAISer
     assert out.verdict.reasons == ["consistency: check-out 2026-05-01 is before check-in 2026-05-03"]
     fed_back = [str(r.body["messages"][-1]["content"]) for r in server.chat_requests[1:]]
     assert len(fed_back) == 2 and all("not an explanation" in m for m in fed_back)
+
+
+def test_planner_is_told_what_exists_in_a_class_backed_world(server: ScriptedOpenAIServer,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from turnloom.tools_env.env import ToolEnvironment
+    from turnloom.tools_env.grounding import Grounding
+    from turnloom.tools_env.python_backend import PythonBackend, class_tools, method_ref
+    from turnloom.tools_env.world import World
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "fixtures" / "backends"))
+    backend = PythonBackend("tiny_fs_backend:TinyFs")
+    state = {"contents": {"notes.txt": {"type": "file", "content": "buy milk"},
+                          "projects": {"type": "directory", "contents": {}}}}
+    world = backend.initial_world(World(seed=0), state)
+    tools = class_tools(backend.cls)
+    env = ToolEnvironment(tools, bindings={t.name: method_ref(backend.ref, t.name) for t in tools})
+    server.script = lambda body: json_reply(
+        {"goal": "tidy up", "steps": [{"kind": "chitchat", "intent": "greet", "tools": []}]})
+    view = AgentView(role="planner", seed=3, tools=tools, context={"mix": {"chitchat": 1.0}, "steps": 1},
+                     grounding=Grounding.of(env, world, tools))
+    run(LLMPlanner.from_config(fast_config(server.url)).act(view))
+    told = _last_prompt(server)
+    assert "What exists in the world now" in told and "notes.txt" in told and "projects" in told
+    # without class-backed tools there is nothing to tell
+    run(LLMPlanner.from_config(fast_config(server.url)).act(view.model_copy(update={"grounding": None})))
+    assert "What exists in the world" not in _last_prompt(server)
