@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
 __all__ = [
+    "json_leaves",
     "STEP_KINDS",
     "CheckResult",
     "Dialogue",
@@ -58,6 +59,15 @@ STEP_KINDS: tuple[str, ...] = (
 TOOL_STEP_KINDS = frozenset({"single", "parallel", "dependent", "clarification", "follow_up", "error_recovery"})
 
 _NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$"
+
+
+def json_leaves(value: Any) -> list[Any]:
+    """The scalar leaves of JSON data (objects' values and arrays' items, depth first), in order."""
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in json_leaves(v)]
+    if isinstance(value, list):
+        return [x for v in value for x in json_leaves(v)]
+    return [value]
 
 
 def canonical_json(value: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from turnloom.agents.offline._phrasing import fill_form, format_value, join_phrases, param_phrase, words
 from turnloom.agents.offline._templates import assistant_data, expand
 from turnloom.agents.spoken import say_moment
-from turnloom.schema import ToolCall, ToolSpec
+from turnloom.schema import ToolCall, ToolSpec, json_leaves
 from turnloom.tools_env.analysis import profile_tool, singular
 
 __all__ = ["decorate", "failure", "pick_reply", "summarize"]
@@ -130,7 +130,7 @@ def _facts(record: dict[str, Any], rng: random.Random, limit: int, skip: set[str
     if keyed and rng.random() < 0.4:
         keyed = keyed[1:] + keyed[:1]
     rest = [k for k in record if k not in skip and k not in keyed and not k.endswith("_id") and k != "id"]
-    out = []
+    out: list[str] = []
     for key in keyed + rest:
         said = _said(record[key])
         if said is None or key == "currency":
@@ -247,17 +247,9 @@ def summarize(tool: ToolSpec | None, call: ToolCall | None, content: Any, rng: r
     return _render(key, rng, entity, facts, content)
 
 
-def _leaves(node: Any) -> list[Any]:
-    if isinstance(node, dict):
-        return [x for v in node.values() for x in _leaves(v)]
-    if isinstance(node, list):
-        return [x for v in node for x in _leaves(v)]
-    return [node]
-
-
 def _fallback(content: Any) -> str:
     """The shortest returned value of two characters or more (what the reply must carry)."""
-    said = sorted((str(v) for v in _leaves(content) if not isinstance(v, bool) and v is not None
+    said = sorted((str(v) for v in json_leaves(content) if not isinstance(v, bool) and v is not None
                    and len(str(v)) >= 2), key=len)
     return f"Done - the request went through ({said[0]})." if said else "Done - the request went through."
 

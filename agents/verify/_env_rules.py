@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from turnloom.agents.verify._rules import RuleContext, _fail, _forms, _leaves, _norm, _ok
-from turnloom.schema import CheckResult, canonical_json
+from turnloom.agents.verify._rules import RuleContext, _fail, _forms, _norm, _ok
+from turnloom.schema import CheckResult, canonical_json, json_leaves
 
 __all__ = ["ENV_RULES"]
 
@@ -82,7 +82,7 @@ def dependency_used(ctx: RuleContext) -> list[CheckResult]:
     outputs: list[str] = []
     for m in ctx.messages:
         if m.role == "tool" and m.result is not None and m.result.ok:
-            outputs.append(" ".join(_norm(str(x)) for x in _leaves(m.result.content)))
+            outputs.append(" ".join(_norm(str(x)) for x in json_leaves(m.result.content)))
             continue
         if m.role != "assistant" or m.step is None or not m.tool_calls:
             continue
@@ -92,7 +92,7 @@ def dependency_used(ctx: RuleContext) -> list[CheckResult]:
         corpus = " ".join(outputs)
         used = any(
             any(f in corpus for f in _forms(leaf))
-            for c in m.tool_calls for p in step.bindings for leaf in _leaves(c.arguments.get(p, ""))
+            for c in m.tool_calls for p in step.bindings for leaf in json_leaves(c.arguments.get(p, ""))
             if leaf not in ("", None)
         )
         if not used:

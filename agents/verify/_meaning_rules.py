@@ -18,8 +18,8 @@ import json
 import re
 from typing import Any
 
-from turnloom.agents.verify._rules import RuleContext, _fail, _forms, _leaves, _norm, _ok
-from turnloom.schema import CheckResult
+from turnloom.agents.verify._rules import RuleContext, _fail, _forms, _norm, _ok
+from turnloom.schema import CheckResult, json_leaves
 from turnloom.tools_env._memo import Memo
 
 __all__ = ["DIALOGUE_MEANING_RULES", "REPLY_RULES"]
@@ -43,7 +43,7 @@ def _sayable(content: Any) -> list[str]:
 
 def _values(content: Any) -> list[str]:
     out = []
-    for leaf in _leaves(content):
+    for leaf in json_leaves(content):
         if isinstance(leaf, bool) or leaf is None or leaf == "":
             continue
         if isinstance(leaf, (int, float)) or (isinstance(leaf, str) and len(leaf) <= 200):

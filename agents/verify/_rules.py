@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from turnloom.agents.spoken import find_today, resolve_dates
-from turnloom.schema import CheckResult, Message, Plan, ToolSpec, canonical_json
+from turnloom.schema import CheckResult, Message, Plan, ToolSpec, canonical_json, json_leaves
 from turnloom.tools_env.env import ToolEnvironment
 from turnloom.tools_env.ranges import inverted_ranges
 from turnloom.tools_env.world import World
@@ -191,14 +191,6 @@ def _normalize(text: str) -> str:
 _norm_short = lru_cache(maxsize=16384)(_normalize)
 
 
-def _leaves(value: Any) -> list[Any]:
-    if isinstance(value, dict):
-        return [x for v in value.values() for x in _leaves(v)]
-    if isinstance(value, list):
-        return [x for v in value for x in _leaves(v)]
-    return [value]
-
-
 def _forms(value: Any) -> list[str]:
     if isinstance(value, float):
         forms = {repr(value), f"{value:.2f}".rstrip("0").rstrip("."), f"{value:g}"}
@@ -262,7 +254,7 @@ def grounded_args(ctx: RuleContext) -> list[CheckResult]:
                     default = props.get(key, {}).get("default") if isinstance(props.get(key), dict) else None
                     if value == default:
                         continue
-                    for leaf in _leaves(value):
+                    for leaf in json_leaves(value):
                         if isinstance(leaf, bool) or leaf is None or leaf == "":
                             continue
                         if not _said(leaf, corpus):
@@ -289,7 +281,7 @@ def _tool_texts(m: Message) -> tuple[str, str]:
     if hit is not None and hit[0] is m and hit[1] is content:
         return hit[2], hit[3]
     as_json = _norm(json.dumps(content, ensure_ascii=False) if not isinstance(content, str) else content)
-    leaves = " ".join(_norm(str(x)) for x in _leaves(content))
+    leaves = " ".join(_norm(str(x)) for x in json_leaves(content))
     _TOOL_TEXTS[id(m)] = (m, content, as_json, leaves)
     if len(_TOOL_TEXTS) > _TOOL_TEXTS_MAX:
         _TOOL_TEXTS.popitem(last=False)

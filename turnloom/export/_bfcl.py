@@ -39,12 +39,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from turnloom.export._openai import tool_message_text
-from turnloom.schema import Dialogue, Message, ToolCall, ToolSpec
+from turnloom.schema import Dialogue, Message, ToolCall, ToolSpec, json_leaves
 
 __all__ = [
     "BFCL_CATEGORIES",
@@ -177,17 +177,6 @@ def _standardize(text: str) -> str:
     return _STANDARDIZE.sub("", text).lower()
 
 
-def _leaves(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _leaves(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _leaves(item)
-    elif value is not None and not isinstance(value, bool):
-        yield value
-
-
 def _mentions(text: str, value: Any) -> bool:
     if isinstance(value, str):
         needle = _standardize(value)
@@ -254,8 +243,8 @@ def _question(dialogue: Dialogue, index: int, start: int) -> list[dict[str, str]
     missing = [
         value
         for call in messages[index].tool_calls
-        for value in _leaves(call.arguments)
-        if not _mentions(question_text, value)
+        for value in json_leaves(call.arguments)
+        if value is not None and not isinstance(value, bool) and not _mentions(question_text, value)
     ]
     if not missing:
         return question

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from turnloom.schema import Dialogue
+from turnloom.schema import Dialogue, json_leaves
 
 __all__ = ["quoting_share", "reports"]
 
@@ -15,22 +15,18 @@ _MIN_CHARS = 2
 
 
 def _leaves(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for value in node.values():
-            yield from _leaves(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _leaves(value)
-    elif isinstance(node, bool) or node is None:
-        return
-    elif isinstance(node, float):
-        text = f"{node:.2f}"
-        yield text
-        yield text.rstrip("0").rstrip(".")
-    elif isinstance(node, (int, str)):
-        text = str(node).strip()
-        if len(text) >= _MIN_CHARS:
+    """The scalar values of a result as a reply would quote them (floats to 2 places or trimmed)."""
+    for leaf in json_leaves(node):
+        if isinstance(leaf, bool) or leaf is None:
+            continue
+        if isinstance(leaf, float):
+            text = f"{leaf:.2f}"
             yield text
+            yield text.rstrip("0").rstrip(".")
+        elif isinstance(leaf, (int, str)):
+            text = str(leaf).strip()
+            if len(text) >= _MIN_CHARS:
+                yield text
 
 
 def reports(d: Dialogue) -> list[tuple[str, list[Any]]]:
