@@ -17,8 +17,11 @@ import json
 from typing import Any
 
 from turnloom.schema import Message, PlanStep, ToolSpec
+from turnloom.tools_env.grounding_values import harvest
+from turnloom.tools_env.world import World
 
 __all__ = [
+    "describe_world",
     "ASSISTANT_SYSTEM",
     "CALL_FEEDBACK",
     "FEEDBACK",
@@ -235,3 +238,20 @@ def describe_step(step: PlanStep) -> str:
     if step.kind in ("chitchat", "irrelevant", "closing"):
         parts.append(f"({STEP_KIND_GUIDE[step.kind]})")
     return " ".join(parts)
+
+
+#: how many of the world's things the planner is told about, and the longest value worth telling
+_WORLD_THINGS = 40
+_WORLD_VALUE_CHARS = 60
+
+
+def describe_world(world: World) -> str:
+    """What exists in the world the tools act on (the classes' state, records), one value a line with
+    the words that say what it is: the planner's prompt section, or empty."""
+    lines = []
+    for cand in harvest(world):
+        if isinstance(cand.value, str) and 0 < len(cand.value) <= _WORLD_VALUE_CHARS and cand.words:
+            lines.append(f"- {cand.value} ({', '.join(sorted(cand.words))})")
+        if len(lines) >= _WORLD_THINGS:
+            break
+    return "\nWhat exists in the world now (refer to these):\n" + "\n".join(lines) + "\n" if lines else ""

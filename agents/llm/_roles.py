@@ -27,10 +27,10 @@ from turnloom.agents.llm._prompts import (
     USER_SYSTEM,
     describe_step,
     describe_tools,
+    describe_world,
     render_transcript,
 )
 from turnloom.schema import STEP_KINDS, CheckResult, Message, Plan, PlanStep, Verdict
-from turnloom.tools_env.grounding_values import harvest
 
 __all__ = ["DEFAULT_MIX", "JUDGE_EXPERTS", "LLMJudge", "LLMPlanner", "LLMUser", "sample_step_kinds"]
 
@@ -117,7 +117,7 @@ class LLMPlanner(LLMAgentBase):
         goal = str(ctx.get("goal", "") or "get things done with the tools")
         prompt = PLANNER_PROMPT.format(
             tools=describe_tools(view.tools),
-            world=_world_things(view),
+            world=describe_world(view.grounding.world) if view.grounding is not None else "",
             persona=persona,
             goal=goal,
             n=n,
@@ -145,25 +145,6 @@ class LLMPlanner(LLMAgentBase):
                 max_tokens=_plan_tokens(len(kinds)),
             )
         return AgentOutput(plan=plan_box[0], usage=usage.as_dict())
-
-
-#: how many of the world's things the planner is told about, and the longest value worth telling
-_WORLD_THINGS = 40
-_WORLD_VALUE_CHARS = 60
-
-
-def _world_things(view: AgentView) -> str:
-    """What exists in the world the tools act on (over class-backed tools: the classes' state), one
-    value a line with the words that say what it is; empty when the view has no grounding."""
-    if view.grounding is None:
-        return ""
-    lines = []
-    for cand in harvest(view.grounding.world):
-        if isinstance(cand.value, str) and 0 < len(cand.value) <= _WORLD_VALUE_CHARS and cand.words:
-            lines.append(f"- {cand.value} ({', '.join(sorted(cand.words))})")
-        if len(lines) >= _WORLD_THINGS:
-            break
-    return "\nWhat exists in the world now (refer to these):\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 #: length caps of a plan draft (characters): goal and intents, slot values; items per list
@@ -265,16 +246,19 @@ class _UserTurn(BaseModel):
     message: str = ""
 
 
+def capped_answer(flag: str, text: str, chars: int) -> tuple[int, dict[str, Any]]:
+    """A ``{flag: bool, text: str}`` answer with ``text`` at most ``chars`` characters: the tokens
+    that fit it, and its JSON-mode hint (a non-empty text; grammar-constrained on llama.cpp)."""
+    schema = {"type": "object",
+              "properties": {flag: {"type": "boolean"},
+                             text: {"type": "string", "minLength": 1, "maxLength": chars}},
+              "required": [flag, text]}
+    return 32 + int(chars / CHARS_PER_TOKEN), schema
+
+
 #: length cap of a user message (characters), and the answer tokens that fit it
 USER_MESSAGE_CHARS = 400
-_USER_TOKENS = 32 + int(USER_MESSAGE_CHARS / CHARS_PER_TOKEN)
-#: JSON-mode hint: both fields, and a non-empty message (grammar-constrained on llama.cpp)
-_USER_TURN_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"step_done": {"type": "boolean"},
-                   "message": {"type": "string", "minLength": 1, "maxLength": USER_MESSAGE_CHARS}},
-    "required": ["step_done", "message"],
-}
+_USER_TOKENS, _USER_TURN_SCHEMA = capped_answer("step_done", "message", USER_MESSAGE_CHARS)
 
 
 class LLMUser(LLMAgentBase):
@@ -362,13 +346,7 @@ def reason_problems(out: _JudgeOut) -> list[str]:
 
 #: length cap of a judge's reason (characters), and the answer tokens that fit it
 REASON_CHARS = 240
-_JUDGE_TOKENS = 32 + int(REASON_CHARS / CHARS_PER_TOKEN)
-_JUDGE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"passed": {"type": "boolean"},
-                   "reason": {"type": "string", "minLength": 1, "maxLength": REASON_CHARS}},
-    "required": ["passed", "reason"],
-}
+_JUDGE_TOKENS, _JUDGE_SCHEMA = capped_answer("passed", "reason", REASON_CHARS)
 
 
 class LLMJudge(LLMAgentBase):
