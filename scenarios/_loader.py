@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from turnloom.scenarios._model import Scenario, clean_loc
-from turnloom.schema import ToolSpec
+from turnloom.schema import ToolSpec, format_path
 from turnloom.tools_env.infer_returns import with_inferred_returns
 
 __all__ = ["ScenarioError", "builtin_names", "load_scenario", "read_scenario_data", "scenario_bindings",
@@ -59,10 +59,7 @@ def _merge(base: Any, over: Any) -> Any:
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in clean_loc(loc):
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
+    return format_path(clean_loc(loc)) or "(top level)"
 
 
 def _identity(ref: str) -> str:

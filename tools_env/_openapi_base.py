@@ -18,20 +18,12 @@ import yaml
 from jsonschema import Draft7Validator, Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from turnloom.schema import format_path
+
 JsonPath = tuple[str | int, ...]
 IssueKind = Literal["skipped", "renamed", "deduplicated", "pruned", "warning"]
 ISSUE_KINDS: tuple[str, ...] = ("skipped", "renamed", "deduplicated", "pruned", "warning")
 DEFAULT_MAX_SCHEMA_BYTES = 64 * 1024
-
-
-def format_path(path: JsonPath) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 class ToolImportError(ValueError):

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
 __all__ = [
+    "format_path",
     "json_leaves",
     "STEP_KINDS",
     "CheckResult",
@@ -59,6 +61,17 @@ STEP_KINDS: tuple[str, ...] = (
 TOOL_STEP_KINDS = frozenset({"single", "parallel", "dependent", "clarification", "follow_up", "error_recovery"})
 
 _NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$"
+
+
+def format_path(path: Sequence[int | str]) -> str:
+    """A path into JSON data as text: ``paths./pets.get.parameters[0]``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
 
 
 def json_leaves(value: Any) -> list[Any]:

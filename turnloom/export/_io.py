@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from turnloom.export._trl import pair_fields
 from turnloom.files import atomic_write_many, atomic_write_text
-from turnloom.schema import Dialogue, Message, ToolSpec
+from turnloom.schema import Dialogue, Message, ToolSpec, format_path
 
 __all__ = [
     "ExportInputError",
@@ -77,16 +77,6 @@ class PreferencePair(BaseModel):
         return messages
 
 
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(line)"
-
-
 def _iter_models(path: Path, model: type[_M]) -> Iterator[tuple[int, _M]]:
     try:
         handle = path.open(encoding="utf-8")
@@ -109,7 +99,7 @@ def _iter_models(path: Path, model: type[_M]) -> Iterator[tuple[int, _M]]:
                 yield lineno, model.model_validate(data)
             except ValidationError as exc:
                 err = exc.errors()[0]
-                raise ExportInputError(path, lineno, _field_path(tuple(err["loc"])), err["msg"]) from None
+                raise ExportInputError(path, lineno, format_path(tuple(err["loc"])) or "(line)", err["msg"]) from None
 
 
 def iter_dialogues(path: Path | str) -> Iterator[tuple[int, Dialogue]]:
