@@ -18,19 +18,21 @@ from turnloom.tools_env.python_backend import load_class, public_methods, state_
 runner = CliRunner()
 
 
-def _bfcl_entry(entry_id: str) -> dict:
-    import bfcl_eval
+def _bfcl_data() -> Path:
+    """BFCL's multi_turn_base data in the installed distribution (not through ``bfcl_eval.__file__``:
+    another test may have put a package of class files only under that name)."""
+    import importlib.metadata as md
 
-    data = Path(bfcl_eval.__file__).parent / "data" / "BFCL_v4_multi_turn_base.json"
-    with data.open(encoding="utf-8") as fh:
+    return Path(str(md.distribution("bfcl-eval").locate_file("bfcl_eval/data/BFCL_v4_multi_turn_base.json")))
+
+
+def _bfcl_entry(entry_id: str) -> dict:
+    with _bfcl_data().open(encoding="utf-8") as fh:
         return next(e for e in map(json.loads, fh) if e["id"] == entry_id)
 
 
 def _bfcl_values(cls: str, key: str) -> list[object]:
-    import bfcl_eval
-
-    data = Path(bfcl_eval.__file__).parent / "data" / "BFCL_v4_multi_turn_base.json"
-    with data.open(encoding="utf-8") as fh:
+    with _bfcl_data().open(encoding="utf-8") as fh:
         return [e["initial_config"][cls][key] for e in map(json.loads, fh)
                 if key in e["initial_config"].get(cls, {})]
 
