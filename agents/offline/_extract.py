@@ -30,9 +30,10 @@ _STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "by", "with", "and", "
 _SYNONYMS = {
     "update": {"change", "modify", "edit", "set", "update", "adjust"},
     "cancel": {"cancel", "delete", "remove", "drop"},
-    "get": {"get", "show", "check", "look", "details", "fetch", "retrieve", "pull", "grab"},
+    "get": {"get", "show", "check", "look", "details", "fetch", "retrieve", "pull", "grab", "dig", "bring"},
     "search": {"search", "find", "look", "list", "browse"},
-    "book": {"book", "reserve"},
+    "book": {"book", "reserve", "secure", "lock"},
+    "create": {"create", "make", "put", "register"},
 }
 _CLAUSE_MARKERS = re.compile(r"\s+(?:Also|At the same time|Additionally|While you're at it|On top of that|Separately"
                              r"|Oh and|One more thing|And another thing|Besides that|Plus|In parallel|Meanwhile"
@@ -187,9 +188,21 @@ def said_in_order(text: str, tool: ToolSpec) -> bool:
 
 def said_as_named(text: str, tool: ToolSpec) -> bool:
     """True when the words of the tool's name after its verb come in ``text`` just as written, number
-    included ("the food order" for get_food_order, not for list_food_orders)."""
+    included ("the food order" for get_food_order, not for list_food_orders), or one of their aliases
+    does ("the meal order")."""
     spoken = set(split_words(text))
-    return all(w in spoken for w in split_words(tool.name)[1:])
+    rest = split_words(tool.name)[1:]
+    if all(w in spoken for w in rest):
+        return True
+    lowered = text.lower()
+    return any(pattern.search(lowered) for pattern in _alias_patterns(" ".join(rest)))
+
+
+@lru_cache(maxsize=4096)
+def _alias_patterns(rest: str) -> tuple[re.Pattern[str], ...]:
+    """The aliases of a tool's name words after its verb (``data/user.yaml`` ``aliases``), as patterns."""
+    table = user_data().get("aliases", {})
+    return tuple(re.compile(rf"\b{re.escape(str(a).lower())}\b") for a in table.get(rest, ()))
 
 
 def said_words(text: str) -> frozenset[str]:

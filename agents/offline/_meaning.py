@@ -5,7 +5,8 @@ phrase, and the assistant reads it back with a pattern built from the same form.
 
 Placeholders: ``{v}`` the value as written, ``{V}`` a value that starts with a capital (a place,
 a name), ``{n}`` a count from one to twelve in words, ``{s}`` a plural "s" unless the count is
-one, ``{people}`` "person" or "people".
+one, ``{people}`` "person" or "people". A boolean parameter's forms are a mapping of ``true`` and
+``false`` to what each value is said as ("open right now"); such a form holds no placeholder.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ _VALUE = {
 }
 
 MeaningSpan = tuple[int, int, str, str]
+#: a form that says a group, wrong for a count of one
+_GROUP_OF = re.compile(r"\b(?:group|party) of \{|\{[vn]\} of us\b")
+
+
+#: the mark a boolean form starts with in :func:`_forms` (the value it says)
+_FLAG = {True: "\x01yes\x01", False: "\x01no\x01"}
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +53,23 @@ def _forms() -> dict[str, tuple[str, ...]]:
     data = user_data().get("by_meaning", {})
     if not isinstance(data, dict):
         raise ValueError("agents/offline/data/user.yaml: by_meaning: expected a mapping of parameter -> forms")
-    return {str(k): tuple(str(f) for f in v) for k, v in data.items()}
+    out: dict[str, tuple[str, ...]] = {}
+    for key, forms in data.items():
+        if isinstance(forms, dict):
+            if set(forms) - {True, False}:
+                raise ValueError(f"agents/offline/data/user.yaml: by_meaning.{key}: expected the keys true and false")
+            out[str(key)] = tuple(_FLAG[bool(flag)] + str(f) for flag, said in forms.items() for f in said)
+        else:
+            out[str(key)] = tuple(str(f) for f in forms)
+    return out
+
+
+def _flag(form: str) -> tuple[bool | None, str]:
+    """(the boolean a form says, the form without its mark); None for a form with a placeholder."""
+    for value, mark in _FLAG.items():
+        if form.startswith(mark):
+            return value, form[len(mark):]
+    return None, form
 
 
 @lru_cache(maxsize=8192)
@@ -65,6 +88,9 @@ def _count(value: Any) -> int | None:
 
 
 def _render(form: str, value: Any, phrases: tuple[str, ...], written: str | None = None) -> str | None:
+    flag, form = _flag(form)
+    if flag is not None or isinstance(value, bool):
+        return form if isinstance(value, bool) and value is flag else None
     written = written or format_value(value, phrases)
     if written.startswith('"'):
         return None
@@ -72,6 +98,8 @@ def _render(form: str, value: Any, phrases: tuple[str, ...], written: str | None
     if "{V}" in form and not (isinstance(value, str) and value[:1].isupper()):
         return None
     if "{n}" in form and (count is None or not 1 <= count < len(NUMBER_WORDS)):
+        return None
+    if count == 1 and _GROUP_OF.search(form):  # "a party of one", "for one of us"
         return None
     if ("{s}" in form or "{people}" in form) and count is None:
         return None
@@ -98,6 +126,7 @@ def say_by_meaning(param: str, value: Any, phrases: tuple[str, ...], rng: random
 
 @lru_cache(maxsize=1024)
 def _pattern(form: str, numeric: bool) -> re.Pattern[str]:
+    flag, form = _flag(form)
     out, at = [], 0
     for m in _TOKEN.finditer(form):
         out.append(re.escape(form[at:m.start()]))
@@ -114,7 +143,7 @@ def _pattern(form: str, numeric: bool) -> re.Pattern[str]:
             out.append(_VALUE[kind] + (_END if kind == "str" and m.end() == len(form) else ""))
         at = m.end()
     out.append(re.escape(form[at:]))
-    return re.compile(r"(?<![\w$])" + "".join(out))
+    return re.compile(r"(?<![\w$])" + "".join(out) + (r"(?![\w-])" if flag is not None else ""))
 
 
 def _kind(schema: Any) -> Any:
@@ -146,7 +175,8 @@ def find_meanings(text: str, tool: ToolSpec, taken: list[tuple[int, int]]) -> li
         for m in _pattern(form, numeric).finditer(text):
             if any(s < m.end() and m.start() < e for s, e in busy):
                 continue
-            raw = m.group("v")
+            flag = _flag(form)[0]
+            raw = ("yes" if flag else "no") if flag is not None else m.group("v")
             raw = str(_WORD_VALUE.get(raw.lower(), raw))
             found.append((m.start(), m.end(), param, raw))
             busy.append((m.start(), m.end()))

@@ -127,39 +127,3 @@ def _words(text: str) -> tuple[str, ...]:
 
 def words(text: str) -> list[str]:
     return list(_words(text))
-
-
-#: small talk; ``[a|b]`` groups are expanded per dialogue (each keeps its CHITCHAT_REPLIES key)
-CHITCHAT = (
-    "[By the way|Oh, before I forget|Random thought|Off topic], how are you [doing|holding up] [today|lately]?",
-    "[Quick question|Side question|Unrelated question]: what's a good way to stay focused when working remotely?",
-    "Do you have any tips for staying organized during a [busy|hectic|packed] [week|month]?",
-    "Just curious, what kinds of things can you help me with[ here|]?",
-    "Honestly, I've had a [long|rough|crazy] day. Any advice for unwinding in the evening?",
-    "What's a [polite|kind|graceful] way to decline a meeting invitation[ from a colleague|]?",
-    "Can you explain what an API is in one sentence?",
-    "Is it better to write to-do lists in the morning or the night before[, in your view|]?",
-)
-
-#: requests no tool can serve, with what they ask for
-IRRELEVANT = (
-    ("Can you paint my [living room|bedroom|kitchen] walls [blue|green|white]?", "paint walls"),
-    ("[Please|Could you] file my income tax return for last year[, please|]?", "file a tax return"),
-    ("Could you walk my dog this [afternoon|evening|morning]?", "walk a dog"),
-    ("Can you fix the leaking tap in my [kitchen|bathroom]?", "fix a tap"),
-    ("Please compose a symphony in the style of [Mozart|Beethoven|Bach] and perform it live.", "perform music live"),
-    ("Can you water the plants on my [balcony|terrace|windowsill] [while I'm away|tomorrow|]?", "water plants"),
-    ("Please repair the scratch on my car door[ before Monday|].", "repair a car"),
-    ("Could you cut my hair this [evening|weekend]?", "cut hair"),
-)
-
-CHITCHAT_REPLIES = {
-    "how are you": "I'm doing well, thanks for asking! How can I help you today?",
-    "remotely": "Keep a dedicated workspace, set clear working hours and take short breaks; it helps a lot.",
-    "organized": "Plan the week on Sunday, block time for important tasks and review your list each evening.",
-    "help me with": "I can help with the tasks my tools cover: {capabilities}.",
-    "unwinding": "A short walk, some music and no screens for the last hour before bed usually help.",
-    "decline a meeting": "Thank the organizer, say you can't attend, and offer an alternative or ask for notes.",
-    "api": "An API is a defined way for one program to ask another program to do something or give data.",
-    "to-do": "Either works; many people find writing it the night before makes mornings calmer.",
-}

@@ -15,7 +15,8 @@ import yaml
 from turnloom.schema import ToolSpec
 from turnloom.tools_env.analysis import profile_tool, split_words
 
-__all__ = ["STYLES", "action_words", "assistant_data", "expand", "pick", "pick_style", "typo", "user_data"]
+__all__ = ["STYLES", "action_words", "assistant_data", "chitchat_replies", "expand", "irrelevant", "pick", "pick_style",
+           "small_talk", "typo", "user_data"]
 
 STYLES = ("brief", "chatty", "formal", "nonnative", "typos")
 _GROUP = re.compile(r"\[([^\[\]]*)\]")
@@ -40,6 +41,24 @@ def user_data() -> dict[str, Any]:
 
 def assistant_data() -> dict[str, Any]:
     return _load("assistant.yaml")
+
+
+@lru_cache(maxsize=1)
+def small_talk() -> tuple[str, ...]:
+    """Small-talk templates (``small_talk`` in data/user.yaml)."""
+    return tuple(str(t) for t in user_data()["small_talk"])
+
+
+@lru_cache(maxsize=1)
+def irrelevant() -> tuple[tuple[str, str], ...]:
+    """Requests no tool serves, with what each asks for (``irrelevant`` in data/user.yaml)."""
+    return tuple((str(t), str(what)) for t, what in user_data()["irrelevant"])
+
+
+@lru_cache(maxsize=1)
+def chitchat_replies() -> dict[str, str]:
+    """Small-talk key -> reply (``chitchat_replies`` in data/assistant.yaml)."""
+    return {str(k): str(v) for k, v in assistant_data()["chitchat_replies"].items()}
 
 
 def expand(template: str, rng: random.Random) -> str:
@@ -88,7 +107,9 @@ def _article(kind: str, verb: str, rest: str) -> list[str]:
     if kind == "list":
         return [""]
     if kind == "create":
-        return ["an " if rest[:1] in "aeiou" else "a ", "a new " if rest[:1] not in "aeiou" else "an "]
+        plain = "an " if rest[:1] in "aeiou" else "a "
+        # "create a new ticket", but "book a table" (a booking is new by itself)
+        return [plain] if verb in ("book", "reserve") else [plain, "a new " if rest[:1] not in "aeiou" else "an "]
     if kind in ("update", "status", "delete"):
         return ["my ", "the "]
     if verb in ("get", "check") or kind == "read":
@@ -110,6 +131,8 @@ def action_words(tool: ToolSpec, rng: random.Random) -> str:
     if not rest:
         return said
     aliases = user_data().get("aliases", {}).get(rest)
-    if aliases and rng.random() < 0.65:
+    if aliases and rng.random() < 0.8:
         rest = str(rng.choice(aliases))
+    if rest.startswith(("what ", "how ", "which ")):  # "show me what diners say", not "the what..."
+        return f"{said} {rest}"
     return f"{said} {rng.choice(_article(profile.kind, verb, rest))}{rest}"

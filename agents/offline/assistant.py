@@ -18,10 +18,12 @@ from turnloom.agents.offline._extract import (
     score_tool,
     split_clauses,
     tool_info,
+    verb_word,
 )
-from turnloom.agents.offline._phrasing import CHITCHAT_REPLIES, param_phrase
+from turnloom.agents.offline._phrasing import param_phrase
 from turnloom.agents.offline._replies import decorate, failure, pick_reply, summarize
 from turnloom.agents.offline._results import COUNTED_REF_TEXT, LISTED_REF_TEXT, MISSING, find_in_results
+from turnloom.agents.offline._templates import chitchat_replies
 from turnloom.agents.spoken import find_today
 from turnloom.schema import Message, ToolCall, ToolSpec, derive_seed
 from turnloom.tools_env.analysis import profile_tool
@@ -37,9 +39,10 @@ _CLOSING = re.compile(r"\b(thanks|thank you|thx|bye|that's all|that's everything
 _REFERENCE = re.compile(r"\bthe (?:first|second|third|fourth|fifth) (?:\w+ )?\w+ (?:" + LISTED_REF_TEXT + ")|"
                         r"\b(?:the|that) (?:\w+ )?\w+ from before\b|\bthe (?:\w+ )?\w+ you just got me\b"
                         r"|\b(?:the|that) (?:\w+ )?\w+ (?:we|you) just (?:looked at|pulled up|discussed|found"
-                        r"|brought up|mentioned)\b"
-                        r"|\b(?:the|that) (?:\w+ )?\w+ (?:in question|from earlier|from a minute ago|we covered)\b"
-                        r"|\bthat same (?:\w+ )?\w+"
+                        r"|brought up|mentioned|showed me|got|saw)\b"
+                        r"|\b(?:the|that) (?:\w+ )?\w+ (?:in question|from earlier|from a minute ago|from a moment ago"
+                        r"|we covered|we were just on|we've got open|on screen|we're looking at)\b"
+                        r"|\b(?:that|the|this) same (?:\w+ )?\w+|\bthe very same (?:\w+ )?\w+"
                         r"|\b(?:the|whichever) (?:\w+ )?\w+ (?:that )?(?:" + LISTED_REF_TEXT + ")"
                         r"|\bthe (?:first|second|third|fourth|fifth) of (?:those|these|the)"
                         r" (?:results|options|matches)|\b" + COUNTED_REF_TEXT, re.I)
@@ -110,6 +113,9 @@ class OfflineAssistant:
         sources = [r.name for r in answered]
         calls: list[ToolCall] = []
         today = find_today(m.content for m in msgs if m.role == "system")
+        if not asked and _only_thanks(text, tools):
+            # "thanks, that's the support ticket sorted": a closing, even when it names a tool's record
+            return Message(role="assistant", content=self._no_tool_reply(text, tools, seed))
         if not asked and _FOLLOW.search(text):
             follow = self._follow_up(text, msgs, tools, seed)
             if follow is not None:
@@ -196,7 +202,7 @@ class OfflineAssistant:
         capabilities = _capabilities(tools, rng)
         if _CLOSING.search(text):
             return pick_reply("closing", rng)
-        for key, reply in CHITCHAT_REPLIES.items():
+        for key, reply in chitchat_replies().items():
             if key in lowered:
                 return pick_reply("chitchat_prefix", rng) + reply.format(capabilities=capabilities)
         if _REQUEST.search(text):
@@ -205,6 +211,19 @@ class OfflineAssistant:
 
 
 _ASK_PREFIXES = ("Could you tell me", "What is the", "Which", "I need the", "Please tell me")
+
+
+def _only_thanks(text: str, tools: dict[str, ToolSpec]) -> bool:
+    """A closing remark that asks for nothing: a thanks or goodbye, with no verb any offered tool is
+    called by (nor a synonym of one) and no tool's whole name."""
+    if not _CLOSING.search(text):
+        return False
+    said = said_words(text)
+    if any(verb_word(w) for w in said):
+        return False
+    # no tool named in full ("ticket login, thanks") nor by the word that says what it does
+    return not any(tool_info(tool).name <= said or ((verb := profile_tool(tool).verb) and verb in said)
+                   for tool in tools.values())
 
 
 def _ask(tool: ToolSpec, param: str, rng: random.Random) -> str:

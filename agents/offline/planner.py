@@ -12,7 +12,7 @@ import random
 from typing import Any
 
 from turnloom.agents._protocol import AgentOutput, AgentView
-from turnloom.agents.offline._phrasing import CHITCHAT, IRRELEVANT, words
+from turnloom.agents.offline._phrasing import words
 from turnloom.agents.offline._plan_links import (
     Done,
     feeds_key,
@@ -27,7 +27,7 @@ from turnloom.agents.offline._plan_links import (
     statable_params,
     toward,
 )
-from turnloom.agents.offline._templates import expand
+from turnloom.agents.offline._templates import expand, irrelevant, small_talk
 from turnloom.agents.spoken import dialogue_date
 from turnloom.schema import Plan, PlanStep, ToolSpec, derive_seed
 from turnloom.tools_env.analysis import profile_tool, split_words
@@ -352,13 +352,13 @@ class OfflinePlanner:
             return PlanStep(index=i, kind="follow_up", intent=f"repeat step {d.step} with another {param}",
                             tools=[tool.name], depends_on=[d.step], slots={param: value})
         if kind == "irrelevant":
-            choices = [(q, what) for q, what in IRRELEVANT if not (set(words(q)) & vocab - _STOP)]
-            q, what = rng.choice(choices or list(IRRELEVANT))
+            choices = [(q, what) for q, what in irrelevant() if not (set(words(q)) & vocab - _STOP)]
+            q, what = rng.choice(choices or list(irrelevant()))
             return PlanStep(index=i, kind="irrelevant", intent=f"ask for something no tool can do: {what}",
                             slots={"text": expand(q, random.Random(f"{seed}:{i}"))})
-        choices = [q for q in CHITCHAT if not (set(words(q)) & vocab - _STOP)]
+        choices = [q for q in small_talk() if not (set(words(q)) & vocab - _STOP)]
         return PlanStep(index=i, kind="chitchat", intent="small talk, no tool needed",
-                        slots={"text": expand(rng.choice(choices or list(CHITCHAT)), random.Random(f"{seed}:{i}"))})
+                        slots={"text": expand(rng.choice(choices or list(small_talk())), random.Random(f"{seed}:{i}"))})
 
 
 _STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "my", "me", "you", "can", "could", "please", "is",

@@ -21,7 +21,7 @@ from turnloom.agents.offline._results import COUNTED
 from turnloom.agents.offline._templates import action_words, expand, pick, pick_style, typo, user_data
 from turnloom.agents.spoken import say_date
 from turnloom.schema import Message, Plan, PlanStep, ToolSpec
-from turnloom.tools_env.analysis import singular, split_words
+from turnloom.tools_env.analysis import profile_tool, singular, split_words
 
 __all__ = ["OfflineUser"]
 
@@ -105,6 +105,9 @@ class OfflineUser:
             return str(step.slots.get("text", "By the way, how are you?"))
         tool = tools.get(step.tools[0]) if step.tools else None
         if kind == "closing" or tool is None:
+            about = _last_entity(plan, step, tools)
+            if about and rng.random() < _ABOUT_RATE:
+                return _finish(pick(data["closing_about"], style, rng).format(entity=about), style)
             return _finish(pick(data["closing"], style, rng), style)
         if kind == "parallel":
             calls = step.slots.get("calls", [{}, {}])
@@ -119,9 +122,12 @@ class OfflineUser:
             ordinal = int(binding.rsplit("#", 1)[1]) if "#" in binding else 0
             entity, listed = _entity_of(field)
             refs = data["ref_listed"] if listed else data["ref_single"]
-            ref = expand(str(rng.choice(refs)), rng).format(ordinal=ORDINALS[ordinal], entity=entity,
-                                                             count=COUNTED[ordinal])
-            return _tail(self._dependent(tool, step.slots, ref, style, rng, today, offered=tools), style, tools, rng)
+            form = expand(str(rng.choice(refs)), rng)
+            ref = form.format(ordinal=ORDINALS[ordinal], entity=entity, count=COUNTED[ordinal])
+            # "close the ticket for the one you just got me", not "... for the ticket you just got me"
+            plain = form.replace("{entity}", "one").format(ordinal=ORDINALS[ordinal], count=COUNTED[ordinal])
+            return _tail(self._dependent(tool, step.slots, (ref, plain, entity), style, rng, today, offered=tools),
+                         style, tools, rng)
         if kind == "follow_up":
             (param, value), = step.slots.items() if len(step.slots) == 1 else list(step.slots.items())[:1]
             phrases = tuple(param_phrase(p) for p in tool.properties)
@@ -130,7 +136,7 @@ class OfflineUser:
                 frame = _frame(data["follow_up_update"], style, rng)
                 return _finish(frame.format(phrase=param_phrase(param), value=format_value(value, phrases),
                                             entity=entity, action=action_words(tool, rng)), style)
-            what = _what(tool)
+            what = _what(tool, rng)
             meant = say_by_meaning(param, value, phrases, rng) if rng.random() < _MEANING_RATE else None
             if meant is not None:
                 text = _finish(_frame(data["follow_up_requery_meant"], style, rng).format(what=what, meant=meant),
@@ -144,11 +150,14 @@ class OfflineUser:
         return _tail(self._request(tool, slots, style, rng, greet=True, offered=tools, today=today),
                      style, tools, rng)
 
-    def _dependent(self, tool: ToolSpec, slots: dict[str, Any], ref: str, style: str, rng: random.Random,
-                   today: dt.date | None, by_meaning: bool = True,
+    def _dependent(self, tool: ToolSpec, slots: dict[str, Any], refs: tuple[str, str, str], style: str,
+                   rng: random.Random, today: dt.date | None, by_meaning: bool = True,
                    offered: dict[str, ToolSpec] | None = None) -> str:
-        """A step on an earlier result ("{ref}"), its own values said by meaning or by name."""
+        """A step on an earlier result, its own values said by meaning or by name. ``refs``: how the
+        result is called back with its entity ("the ticket you just got me"), without it ("the one
+        you just got me"), and the entity; the second when the request's verb phrase names the entity."""
         action = action_words(tool, rng)
+        ref = refs[1] if refs[1] != refs[0] and set(refs[2].split()) <= set(split_words(action)) else refs[0]
         meant = _by_meaning(tool, slots, rng, today) if by_meaning else {}
         if meant and offered:
             # a form must not name another offered tool ("with sushi on the menu" reads as get_menu)
@@ -160,7 +169,7 @@ class OfflineUser:
         frame = _frame(user_data()["dependent"], style, rng)
         text = _finish(frame.format(action=action, ref=ref, args_tail=tail), style)
         if meant and extract_args(text, tool, today=today) != slots:
-            return self._dependent(tool, slots, ref, style, rng, today, by_meaning=False, offered=offered)
+            return self._dependent(tool, slots, refs, style, rng, today, by_meaning=False, offered=offered)
         return text
 
     def _request(self, tool: ToolSpec, slots: dict[str, Any], style: str, rng: random.Random,
@@ -187,7 +196,7 @@ class OfflineUser:
         data = user_data()
         opener = _frame(data["greet"], style, rng) if greet else ""
         if offered:
-            opener += _aside("context", style, offered, rng, _CONTEXT_RATE.get(style, 0.5))
+            opener += _aside("context", style, offered, rng, _rate("context", style))
         if not slots:
             return _finish(opener + _frame(data["noargs"], style, rng).format(action=action), style)
         frame = _frame(data["request"], style, rng)
@@ -236,10 +245,15 @@ def _by_meaning(tool: ToolSpec, slots: dict[str, Any], rng: random.Random,
 
 
 _MEANING_RATE = 0.85
+#: how often a closing says what the dialogue was about
+_ABOUT_RATE = 0.4
 #: a frame where the values start a sentence or follow a colon, so "email is x" reads right
 _CLAUSE_BEFORE = re.compile(r"(?:^|[.:?!,]\s*)\{[Aa]rgs\}")
-_CONTEXT_RATE = {"brief": 0.3, "typos": 0.35, "chatty": 0.75, "formal": 0.6, "nonnative": 0.6}
-_TAIL_RATE = {"brief": 0.25, "typos": 0.3, "chatty": 0.5, "formal": 0.45, "nonnative": 0.4}
+
+
+def _rate(section: str, style: str) -> float:
+    """How often a request gets a ``section`` sentence (``rates`` in data/user.yaml)."""
+    return float(user_data().get("rates", {}).get(section, {}).get(style, 0.5))
 
 
 def _names_other(text: str, tool: ToolSpec, offered: dict[str, ToolSpec]) -> bool:
@@ -271,16 +285,33 @@ def _tail(text: str, style: str, tools: dict[str, ToolSpec], rng: random.Random)
     starts with a capital, so the assistant's reading of the last value stops before it."""
     if not text.endswith("."):
         return text
-    said = _aside("tail", style, tools, rng, _TAIL_RATE.get(style, 0.4))
+    said = _aside("tail", style, tools, rng, _rate("tail", style))
     return f"{text} {_cap(said.strip())}" if said else text
 
 
-def _what(tool: ToolSpec) -> str:
-    """What a re-run of a search is called: "hotel search", "current weather"."""
+def _last_entity(plan: Plan, step: PlanStep, tools: dict[str, ToolSpec]) -> str | None:
+    """What the dialogue's last tool step was about, in the tool's name words after its verb
+    ("support ticket", "current weather"); None when no step used a tool."""
+    for earlier in reversed(plan.steps[:step.index]):
+        for name in earlier.tools:
+            if name in tools:
+                words = split_words(name)
+                if profile_tool(tools[name]).verb != words[0] or len(words) < 2:
+                    return None  # a name that does not start with what it does ("ticket_login")
+                rest = words[1:]
+                return " ".join([*rest[:-1], singular(rest[-1])])
+    return None
+
+
+def _what(tool: ToolSpec, rng: random.Random) -> str:
+    """What a re-run of a search is called: "hotel search", "search for hotels", "current weather"."""
     words = split_words(tool.name)
     rest = " ".join(words[1:]) or tool.name
-    if words and words[0] in ("search", "list", "find"):
-        return f"{' '.join(singular(w) for w in words[1:])} {words[0]}".strip()
+    if words and words[0] in ("search", "list", "find") and len(words) > 1:
+        thing = " ".join(words[1:])
+        # the verb stays: "hotels" alone would also name book_hotel
+        return rng.choice((f"{' '.join(singular(w) for w in words[1:])} {words[0]}",
+                           f"{words[0]} of {thing}" if words[0] == "list" else f"{words[0]} for {thing}"))
     return rest
 
 

@@ -205,7 +205,7 @@ _COUNT_WORDS = {w: i for i, w in enumerate(
 #: a count said in words: "two nights", "four of us", "a party of six"; "one" only where it counts something
 _COUNT_SAID = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
                          r"|\bone(?= (?:person|guest|night|day|week|result|room|seat|ticket|adult|child|of us)\b)"
-                         r"|(?<=of )one\b")
+                         r"|(?<=of )one\b|(?<=seat )one\b|(?<=seats )one\b|(?<=room for )one\b")
 
 
 def _counts(text: str) -> str:

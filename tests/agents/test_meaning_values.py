@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -37,7 +38,35 @@ def test_every_form_in_the_data_names_a_known_placeholder() -> None:
     forms = user_data()["by_meaning"]
     assert {"city", "origin", "destination", "party_size", "max_price"} <= set(forms)
     for param, said in forms.items():
+        if isinstance(said, dict):  # a boolean's forms: what true and what false are said as, no placeholder
+            assert set(said) == {True, False} and all(said.values()), param
+            assert not any("{" in f for fs in said.values() for f in fs), param
+            continue
         assert said and all(("{v}" in f) + ("{V}" in f) + ("{n}" in f) == 1 for f in said), param
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_a_boolean_said_by_meaning_reads_back_as_that_boolean(value: bool) -> None:
+    tool = ToolSpec(name="search_restaurants", description="Search restaurants.", parameters={
+        "type": "object", "properties": {"city": {"type": "string"}, "open_now": {"type": "boolean"}}})
+    rng = random.Random(3)
+    seen = set()
+    for _ in range(40):
+        said = say_by_meaning("open_now", value, ("city", "open now"), rng)
+        assert said is not None
+        seen.add(said)
+        text = f"find me restaurants {said} in Lisbon."
+        assert extract_args(text, tool) == {"open_now": value, "city": "Lisbon"}, text
+    assert len(seen) > 1
+    # a form says one value only: never rendered for the other, nor for a non-boolean
+    assert say_by_meaning("open_now", "yes", (), rng) is None
+
+
+def test_a_group_form_is_never_said_for_one() -> None:
+    rng = random.Random(0)
+    said = {say_by_meaning("party_size", 1, (), rng) for _ in range(200)}
+    assert said and not any("group of" in s or "party of" in s or "of us" in s for s in said), said
+    assert any("one" in s or "1" in s for s in said)
 
 
 @settings(max_examples=150, deadline=None)

@@ -18,7 +18,8 @@ from turnloom.agents.offline import OfflineAssistant
 from turnloom.agents.offline._extract import _TRIGGERS, extract_args, steers
 from turnloom.agents.offline._phrasing import words
 from turnloom.agents.offline._replies import decorate, summarize
-from turnloom.agents.offline._templates import STYLES, assistant_data, expand, user_data
+from turnloom.agents.offline._templates import STYLES, assistant_data, chitchat_replies, expand, user_data
+from turnloom.agents.offline.assistant import _CLOSING, _REQUEST
 from turnloom.cli import app
 from turnloom.dataset import read_dialogues
 from turnloom.quality import distinct_n
@@ -40,12 +41,28 @@ def _frames(node: object) -> list[str]:
 
 def test_frames_hold_no_word_the_assistant_reads_as_a_verb_or_a_reference() -> None:
     data = user_data()
-    for section in ("request", "dependent", "clarify_answer", "closing", "context", "tail", "weekday", "noargs"):
+    for section in ("request", "dependent", "clarify_answer", "closing", "closing_about", "context", "tail", "weekday",
+                    "noargs"):
         for frame in _frames(data[section]):
             said = {singular(w) for w in words(re.sub(r"\{\w+\}", " ", frame).replace("|", " "))}
             assert not said & (_TRIGGERS | _MARKERS), (section, frame)
     for section in ("context", "tail"):
         assert set(data[section]) == set(STYLES), section
+
+
+def test_small_talk_and_requests_no_tool_serves_hold_no_verb_and_get_their_own_reply() -> None:
+    data = user_data()
+    replies = chitchat_replies()
+    for text in [*data["small_talk"], *(t for t, _ in data["irrelevant"])]:
+        said = {singular(w) for w in words(text.replace("|", " "))}
+        assert not said & (_TRIGGERS | _MARKERS), text
+    for text in data["small_talk"]:
+        # every expansion reaches a reply of its own, and none reads as a goodbye
+        assert sum(key in text.lower() for key in replies) >= 1, text
+        assert not _CLOSING.search(text), text
+    for text, _what in data["irrelevant"]:
+        assert _REQUEST.search(text) and not _CLOSING.search(text), text
+        assert not any(key in text.lower() for key in replies), text
 
 
 def test_a_sentence_sharing_a_tool_word_steers_and_a_neutral_one_does_not() -> None:

@@ -108,6 +108,13 @@ def _path(fake: Any, rng: random.Random, name: str) -> str:
     return f"{rng.choice(_words()['file_folders'])}/{rng.choice(_words()['file_names'])}"
 
 
+def _reference(prefix: str) -> Maker:
+    def make(fake: Any, rng: random.Random, name: str) -> str:
+        letters = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(2))
+        return f"{prefix}-{letters}{rng.randint(10000, 99999)}"
+    return make
+
+
 def _gate(fake: Any, rng: random.Random, name: str) -> str:
     return f"{rng.choice('ABCDEF')}{rng.randint(1, 40)}"
 
@@ -134,6 +141,12 @@ CAPACITY = P("capacity", _ints(2, 400))
 SHARES = P("shares", _ints(1, 500))
 VOLUME = P("volume", _ints(10_000, 50_000_000))
 STOCK_PRICE = P("stock_price", _floats(5, 900))
+ORDER_REF = P("order_reference", {"string": _reference("ORD")})
+SPECIALTY = P("specialty", {"string": _choice("specialties")})
+INSURER = P("insurer", {"string": _choice("insurers")})
+PHARMACY = P("pharmacy", {"string": _choice("pharmacies")})
+BOOKING_REF = P("booking_reference", {"string": _reference("BK")})
+TRACKING = P("tracking_number", {"string": _reference("TRK")})
 
 #: (all of these tokens, provider); the first entry whose tokens a name has wins
 _COMPOUND: tuple[tuple[frozenset[str], Provider], ...] = tuple((frozenset(k.split()), p) for k, p in (
@@ -150,6 +163,11 @@ _COMPOUND: tuple[tuple[frozenset[str], Provider], ...] = tuple((frozenset(k.spli
     ("temp", TEMPERATURE), ("celsius", TEMPERATURE), ("fahrenheit", TEMPERATURE), ("high c", TEMPERATURE),
     ("low c", TEMPERATURE), ("population", POPULATION), ("capacity", CAPACITY), ("shares", SHARES),
     ("trading volume", VOLUME), ("stock price", STOCK_PRICE), ("share price", STOCK_PRICE),
+    ("order reference", ORDER_REF), ("order number", ORDER_REF), ("order ref", ORDER_REF),
+    ("booking reference", BOOKING_REF), ("booking ref", BOOKING_REF), ("reservation reference", BOOKING_REF),
+    ("tracking number", TRACKING), ("tracking code", TRACKING),
+    ("specialty", SPECIALTY), ("speciality", SPECIALTY), ("insurance provider", INSURER), ("insurer", INSURER),
+    ("insurance company", INSURER), ("pharmacy name", PHARMACY), ("pharmacy", PHARMACY),
 ))
 #: tokens of a name so generic that its description says more ("value", "name", "code")
 _GENERIC = frozenset({"value", "name", "code", "amount", "number", "text", "data", "field", "result", "info", "rate"})
@@ -171,10 +189,37 @@ def semantic_provider(name: str) -> Provider | None:
     return _phrase_fields().get(tokens(name)[-1])
 
 
+@functools.lru_cache(maxsize=1)
+def _described() -> tuple[tuple[tuple[str, ...], frozenset[str], Provider], ...]:
+    """(description phrases, name tokens, provider) of the phrase kinds a description calls for
+    (``described`` in phrases.yaml): "Why the ticket needs escalation." asks for an escalation reason,
+    not a cancellation's."""
+    out = []
+    for kind, spec in _phrases().items():
+        said = tuple(str(d).lower() for d in spec.get("described", ()))
+        if said:
+            out.append((said, frozenset(str(f) for f in spec.get("names", ())),
+                        Provider(f"phrase:{kind}", {"string": _phrase_maker(kind)})))
+    return tuple(out)
+
+
+def _described_kind(name: str, description: str) -> Provider | None:
+    lowered, parts = f" {description.lower()} ", set(tokens(name))
+    for said, names, provider in _described():
+        if (not names or names & parts) and any(f" {d}" in lowered for d in said):
+            return provider
+    return None
+
+
 @functools.lru_cache(maxsize=8192)
 def field_provider(name: str, description: str = "") -> Provider | None:
-    """The provider for a field: its compound name first, then its last words, then, for a
-    name that says little (``value``, ``code``), what its description says it holds."""
+    """The provider for a field: a text kind its description asks for ("Why the ticket needs
+    escalation."), its compound name, then its last words, then, for a name that says little
+    (``value``, ``code``), what its description says it holds."""
+    if description:
+        described = _described_kind(name, description)
+        if described is not None:
+            return described
     found = semantic_provider(name) or provider_for_name(name)
     parts = set(tokens(name))
     if description and (found is None or parts <= _GENERIC):
