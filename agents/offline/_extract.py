@@ -144,10 +144,8 @@ def _said(text: str) -> tuple[str, frozenset[str]]:
     # snake_case tokens ("no_show", "delivery_fee") are enum values, not words of the request
     stated = {singular(w) for w in words(_IDENTIFIER.sub(" ", text))}
     lowered = text.lower()
-    if _any_alias().search(lowered):
-        for pattern, named in _aliases():
-            if pattern.search(lowered):
-                stated |= named
+    for m in _any_alias().finditer(lowered):
+        stated |= _alias_words()[m.group(0)]
     said = set(stated)
     for key, syns in _SYNONYMS.items():
         # widened from the words said only, so one set does not pull in the next one
@@ -158,12 +156,15 @@ def _said(text: str) -> tuple[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
-def _aliases() -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
-    """Other ways to say a tool's name words (``data/user.yaml`` ``aliases``): each pattern with the
-    (singular) name words it stands for ("uv level" -> {"uv", "index"})."""
+def _alias_words() -> dict[str, frozenset[str]]:
+    """Each alias, lower-cased -> the (singular) name words it stands for."""
     table = user_data().get("aliases", {})
-    return tuple((re.compile(rf"\b{re.escape(alias.lower())}\b"), frozenset(singular(w) for w in words(named)))
-                 for named, aliases in table.items() for alias in aliases)
+    out: dict[str, frozenset[str]] = {}
+    for named, aliases in table.items():
+        for alias in aliases:
+            key = alias.lower()
+            out[key] = out.get(key, frozenset()) | frozenset(singular(w) for w in words(named))
+    return out
 
 
 @lru_cache(maxsize=1)
