@@ -270,6 +270,12 @@ class OfflinePlanner:
             values.reseed(derive_seed(seed, tool.name, param, key))
             return {key: values.value(keys[key], name=key, root=tool.parameters)}
         values.reseed(derive_seed(seed, tool.name, param))
+        if isinstance(schema, dict) and "enum" not in schema and schema.get("type") == "string":
+            # a free text that writes a field of the record the tool returns takes that field's values
+            # ("status" of update_pet_with_form: available / pending / sold, not "completed")
+            returned = _returned_enum(tool, param)
+            if returned:
+                schema = {**schema, "enum": returned}
         return values.value(schema if isinstance(schema, dict) else {}, name=hint, root=tool.parameters)
 
     def _slots(self, tool: ToolSpec, rng: random.Random, values: ValueFactory, seed: int,
@@ -364,3 +370,14 @@ class OfflinePlanner:
 _STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "my", "me", "you", "can", "could", "please", "is",
          "it", "and", "or", "by", "with", "what", "how", "do", "any", "i", "this", "at", "last", "year", "s",
          "get", "way", "one", "good", "what's", "be", "are", "your", "from", "day", "time", "new"}
+
+
+def _returned_enum(tool: ToolSpec, param: str) -> list[Any] | None:
+    """The string values the record a tool returns allows in its field named ``param``, if it lists them."""
+    returns = tool.returns if isinstance(tool.returns, dict) else None
+    props = returns.get("properties") if returns else None
+    field = props.get(param) if isinstance(props, dict) else None
+    enum = field.get("enum") if isinstance(field, dict) else None
+    if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):
+        return enum
+    return None

@@ -15,6 +15,7 @@ With a verifier model configured, the LLM judges replace these (same rule names)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from functools import lru_cache
@@ -23,6 +24,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from turnloom.agents._protocol import AgentOutput, AgentView
+from turnloom.agents.spoken import find_today, resolve_dates
 from turnloom.agents.verify._meaning_rules import _empty_page
 from turnloom.agents.verify.verifier import RuleVerifier
 from turnloom.schema import CheckResult, Message, Verdict, canonical_json
@@ -31,6 +33,11 @@ __all__ = ["DualLayerVerifier", "HeuristicJudges", "dialogue_view", "judge_messa
 
 _FACT = re.compile(r"\b(?:\d{4}-\d{2}-\d{2}|[A-Z]{2,}-\d{3,}|\d+(?:\.\d+)?)\b")
 _DECLINE = re.compile(r"\b(can't|cannot|unable|not able|sorry|no tool|none of my tools)\b", re.I)
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+#: a day said with its month's name: "november 27", "27 november" (the reply lower-cased)
+_SAID_DAY = re.compile(r"\b(" + "|".join(_MONTHS) + r") (\d{1,2})\b|\b(\d{1,2}) (" + "|".join(_MONTHS) + r")\b")
 _FAILURE = re.compile(r"\b(couldn't|could not|failed|error|unavailable|sorry|not found|try again)\b", re.I)
 
 
@@ -65,6 +72,7 @@ def judge_hallucination(messages: list[Message]) -> list[CheckResult]:
 
 def judge_consistency(messages: list[Message], plan_kinds: dict[int, str]) -> list[CheckResult]:
     out = []
+    today = find_today(m.content for m in messages if m.role == "system")
     for i, m in enumerate(messages):
         if m.role != "assistant" or m.tool_calls or not m.content:
             continue
@@ -80,7 +88,7 @@ def judge_consistency(messages: list[Message], plan_kinds: dict[int, str]) -> li
             failed = [r for r in results if r.result is not None and not r.result.ok]
             if failed and not ok and not _FAILURE.search(m.content):
                 out.append(_fail("consistency", "the tool call failed but the reply does not say so", i))
-            if ok and not _mentions_result(m.content, ok):
+            if ok and not _mentions_result(m.content, ok, today):
                 out.append(_fail("consistency", "the reply reports nothing the tool returned", i))
         elif kind == "irrelevant" and not _DECLINE.search(m.content):
             out.append(_fail("consistency", "no tool can serve this request but the reply does not decline", i))
@@ -99,10 +107,20 @@ def _scalars(value: Any) -> list[str]:
     return [str(value)]
 
 
-def _mentions_result(text: str, results: list[Message]) -> bool:
+def _mentions_result(text: str, results: list[Message], today: dt.date | None = None) -> bool:
     lowered = text.lower()
     values = [v.lower() for r in results for v in _scalars(r.result.content if r.result else None) if len(v) >= 2]
-    return not values or any(v in lowered for v in values)
+    if not values or any(v in lowered for v in values):
+        return True
+    # a date or timestamp of the results said in words ("November 27, 2023 at 12:35", "this Thursday")
+    days = [m for v in values if (m := _ISO_DAY.match(v))]
+    if not days:
+        return False
+    said = {(_MONTHS.index(m.group(1) or m.group(4)) + 1, int(m.group(2) or m.group(3)))
+            for m in _SAID_DAY.finditer(lowered)}
+    if today is not None:
+        said |= {(d.month, d.day) for d in resolve_dates(text, today)}
+    return any((int(m.group(2)), int(m.group(3))) in said for m in days)
 
 
 @lru_cache(maxsize=4096)

@@ -164,3 +164,12 @@ def test_petstore_imported_from_the_corpus_is_accepted_with_dependent_steps(tmp_
     rep = json.loads((tmp_path / "r.json").read_text())
     assert rep["counts"]["acceptance_rate"] >= 0.8, rep["rejection_reasons"]
     assert rep["tools"]["dependent_share"] >= 0.4 and rep["tools"]["coverage"] >= 0.8
+
+
+def test_a_free_text_that_writes_a_returned_field_takes_that_fields_values(petstore: list[ToolSpec]) -> None:
+    # update_pet_with_form's status is a plain string; the pet it returns allows available / pending / sold
+    tool = next(t for t in petstore if t.name == "update_pet_with_form")
+    assert "enum" not in tool.properties["status"]
+    planner = OfflinePlanner()
+    said = {planner._slot(tool, "status", planner._factory(), seed) for seed in range(40)}
+    assert said and said <= {"available", "pending", "sold"}, said

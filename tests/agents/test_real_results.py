@@ -4,6 +4,7 @@ say what real results hold, and judges that take a class's results as the behavi
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import importlib.util
 import json
 import random
@@ -16,6 +17,7 @@ from turnloom.agents import AgentView
 from turnloom.agents.offline import OfflineAssistant
 from turnloom.agents.offline._extract import extract_args
 from turnloom.agents.offline._replies import summarize
+from turnloom.agents.spoken import today_line
 from turnloom.agents.verify.judges import judge_consistency, judge_tool_response
 from turnloom.cli import app
 from turnloom.schema import Message, ToolCall, ToolResult, ToolSpec
@@ -101,6 +103,22 @@ def test_a_reply_may_say_a_whole_float_as_an_integer() -> None:
             Message(role="assistant", content="Well, budget limit shown as 10000.")]
     assert all(c.passed for c in judge_consistency(msgs, {}))
     msgs[-1] = Message(role="assistant", content="Done - the request went through.")
+    assert not all(c.passed for c in judge_consistency(msgs, {}))
+
+
+@pytest.mark.parametrize("reply", ["Your order is confirmed: 1 to quote, ship date November 27, 2023 at 12:35.",
+                                   "Order 1 ships on 27 November at 12:35 pm.",
+                                   "Order 1 ships tomorrow."])
+def test_a_reply_may_say_a_result_timestamp_in_words(reply: str) -> None:
+    # the only values of more than one character are the timestamp and the pet's id (Petstore's place_order)
+    result = {"id": 1, "petId": 198772, "quantity": 7, "shipDate": "2023-11-27T12:35:06Z"}
+    system = Message(role="system", content=today_line(dt.date(2023, 11, 26)))
+    msgs = [system, *_tool_turn("place_order", {"quantity": 7}, result), Message(role="assistant", content=reply)]
+    assert all(c.passed for c in judge_consistency(msgs, {})), reply
+    # another day in words, or no value at all, reports nothing the tool returned
+    msgs[-1] = Message(role="assistant", content="Order 1 ships on November 28 at 12:35.")
+    assert not all(c.passed for c in judge_consistency(msgs, {}))
+    msgs[-1] = Message(role="assistant", content="Your order went through.")
     assert not all(c.passed for c in judge_consistency(msgs, {}))
 
 
