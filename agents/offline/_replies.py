@@ -224,7 +224,7 @@ def summarize(tool: ToolSpec | None, call: ToolCall | None, content: Any, rng: r
     if not isinstance(content, dict):
         said = _said(content)
         return pick_reply("other", rng, facts=f"the result is {said}", Facts=f"The result is {said}") if said \
-            else _fallback(content)
+            else _fallback(content, rng)
     kind = profile.kind if profile else "action"
     args = set(call.arguments) if call is not None else set()
     id_key = profile.id_field if profile and profile.id_field in content else None
@@ -247,16 +247,20 @@ def summarize(tool: ToolSpec | None, call: ToolCall | None, content: Any, rng: r
     return _render(key, rng, entity, facts, content)
 
 
-def _fallback(content: Any) -> str:
-    """The shortest returned value of two characters or more (what the reply must carry)."""
+def _fallback(content: Any, rng: random.Random) -> str:
+    """A confirmation carrying the shortest returned value of two characters or more (what the reply
+    must quote), in one of several wordings."""
     said = sorted((str(v) for v in json_leaves(content) if not isinstance(v, bool) and v is not None
                    and len(str(v)) >= 2), key=len)
-    return f"Done - the request went through ({said[0]})." if said else "Done - the request went through."
+    if not said:
+        return pick_reply("done_bare", rng)
+    value = said[0]
+    return pick_reply("done", rng, value=value, end="" if value.rstrip().endswith((".", "!", "?")) else ".")
 
 
 def _render(key: str, rng: random.Random, entity: str, facts: list[str], content: Any) -> str:
     if not facts:
-        return _fallback(content)
+        return _fallback(content, rng)
     text = _join(facts, rng)
     return pick_reply(key, rng, entity=entity, facts=text, Facts=_cap(text))
 

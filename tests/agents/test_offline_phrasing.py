@@ -56,7 +56,7 @@ def test_templates_are_data_and_expand_deterministically() -> None:
             assert _fields(text) <= {"action", "args", "Args", "ref", "args_tail", "phrase", "value", "entity", "what",
                                      "a", "b", "ordinal", "weekday", "count", "noun", "noun_one", "items", "extra",
                                      "facts", "Facts", "status", "error", "capabilities", "p", "v",
-                                     "V", "n", "s", "people", "meant"}, text
+                                     "V", "n", "s", "people", "meant", "end"}, text
     assert expand("[a|b|c] [x|y]", random.Random(3)) == expand("[a|b|c] [x|y]", random.Random(3))
 
 
@@ -148,3 +148,13 @@ def test_a_reply_to_a_long_text_only_result_still_quotes_a_value() -> None:
     text = summarize(None, None, {"message": "Call country allow people whatever seven thing.", "code": "OK-7"},
                      random.Random(0))
     assert "OK-7" in text and json.dumps({}) not in text
+
+
+def test_a_bare_result_is_confirmed_in_several_wordings_that_quote_it() -> None:
+    from turnloom.agents.offline._replies import _fallback
+
+    said = {_fallback({"result": "Ticket 1 has been closed successfully."}, random.Random(k)) for k in range(40)}
+    assert len(said) >= 5, said
+    assert all("Ticket 1 has been closed successfully." in s and ".." not in s for s in said), said
+    bare = {_fallback({"ok": True}, random.Random(k)) for k in range(40)}
+    assert len(bare) >= 3 and all(s.endswith(".") for s in bare), bare
