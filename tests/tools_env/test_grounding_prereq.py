@@ -3,21 +3,15 @@ two calls (a login with credentials the world holds, a create) that make it succ
 
 from __future__ import annotations
 
-import random
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.tools_env.grounding_support import FIXTURES, enabled_after_failing, ground
 from turnloom.agents.offline.planner import OfflinePlanner
 from turnloom.schema import PlanStep, ToolSpec
-from turnloom.tools_env.env import ToolEnvironment
-from turnloom.tools_env.grounding import Grounding, Sandbox
-from turnloom.tools_env.grounding_prereq import enable
-from turnloom.tools_env.python_backend import PythonBackend, class_tools, load_class, method_ref
-from turnloom.tools_env.world import World
+from turnloom.tools_env.grounding import Sandbox
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "backends"
 REF = "gated_vault_backend:GatedVault"
 STATE = {"users": {"marta": {"password": "s3cret-pass"}, "omar": {"password": "n0-entry"}}}
 
@@ -27,25 +21,12 @@ def _fixture_classes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(FIXTURES))
 
 
-def _grounding(state: dict[str, Any]) -> tuple[Grounding, dict[str, ToolSpec]]:
-    tools = class_tools(load_class(REF))
-    env = ToolEnvironment(tools, bindings={t.name: method_ref(REF, t.name) for t in tools})
-    world = PythonBackend(REF).initial_world(World(seed=1), state)
-    return Grounding(env, world), {t.name: t for t in env.tools.values()}
-
-
-def _propose(tool: ToolSpec) -> dict[str, Any]:
-    return {p: "planned" for p in tool.required}
-
-
 def _enabled(box: Sandbox, tools: dict[str, ToolSpec], name: str, slots: dict[str, Any]) -> Any:
-    step = PlanStep(index=3, kind="single", intent="", tools=[name], slots=slots)
-    assert box.fit(step, tools, random.Random(0)) is None
-    return enable(box, step, tools, random.Random(0), _propose)
+    return enabled_after_failing(box, tools, PlanStep(index=3, kind="single", intent="", tools=[name], slots=slots))
 
 
 def test_a_login_with_credentials_from_the_world_comes_first() -> None:
-    grounding, tools = _grounding(STATE)
+    grounding, tools = ground(REF, STATE)
     box = grounding.sandbox()
     found = _enabled(box, tools, "add_note", {"text": "water the plants"})
     assert found is not None
@@ -56,7 +37,7 @@ def test_a_login_with_credentials_from_the_world_comes_first() -> None:
 
 
 def test_a_read_of_nothing_yet_follows_a_login_and_a_create() -> None:
-    grounding, tools = _grounding(STATE)
+    grounding, tools = ground(REF, STATE)
     box = grounding.sandbox()
     found = _enabled(box, tools, "read_note", {"note_id": 7})
     assert found is not None
@@ -65,7 +46,7 @@ def test_a_read_of_nothing_yet_follows_a_login_and_a_create() -> None:
 
 
 def test_no_prerequisite_without_credentials() -> None:
-    grounding, tools = _grounding({"users": {}})
+    grounding, tools = ground(REF, {"users": {}})
     box = grounding.sandbox()
     start = box.world
     assert _enabled(box, tools, "add_note", {"text": "water the plants"}) is None
@@ -74,7 +55,7 @@ def test_no_prerequisite_without_credentials() -> None:
 
 
 def test_the_planner_plans_the_prerequisites_before_the_focus_tool() -> None:
-    grounding, tools = _grounding(STATE)
+    grounding, tools = ground(REF, STATE)
     planner = OfflinePlanner()
     context = {"plan": {"min_steps": 3, "max_steps": 3, "mix": {"single": 1.0}}}
     plans = [planner.plan(list(tools.values()), seed, context, grounding) for seed in range(30)]
