@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["dialogue_date", "find_today", "resolve_date", "resolve_dates", "say_date", "say_moment", "today_line"]
+__all__ = ["dialogue_date", "days_said", "find_today", "resolve_date", "resolve_dates", "say_date", "say_moment",
+           "today_line"]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -164,6 +165,19 @@ def say_date(target: dt.date, today: dt.date, rng: random.Random) -> str | None:
 _MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
+_MONTH = "|".join(_MONTHS)
+#: a day said with its month's name, as :func:`say_moment` says it: "November 27", "27 November"
+_NAMED_DAY = re.compile(rf"\b(?:(?P<m1>{_MONTH}) (?P<d1>\d{{1,2}})|(?P<d2>\d{{1,2}}) (?P<m2>{_MONTH}))\b", re.I)
+
+
+def days_said(text: str, today: dt.date | None) -> set[tuple[int, int]]:
+    """(month, day) of every day ``text`` says with its month's name or, given ``today``, as a relative
+    phrase ("tomorrow"); a reply that says a result's date says one of these."""
+    said = {(_MONTHS.index((m["m1"] or m["m2"]).capitalize()) + 1, int(m["d1"] or m["d2"]))
+            for m in _NAMED_DAY.finditer(text)}
+    if today is not None:
+        said |= {(d.month, d.day) for d in resolve_dates(text, today)}
+    return said
 
 
 def _clock(hour: int, minute: int, value: str, rng: random.Random) -> str:

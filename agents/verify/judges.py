@@ -24,7 +24,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from turnloom.agents._protocol import AgentOutput, AgentView
-from turnloom.agents.spoken import find_today, resolve_dates
+from turnloom.agents.spoken import days_said, find_today
 from turnloom.agents.verify._meaning_rules import _empty_page
 from turnloom.agents.verify.verifier import RuleVerifier
 from turnloom.schema import CheckResult, Message, Verdict, canonical_json
@@ -33,11 +33,7 @@ __all__ = ["DualLayerVerifier", "HeuristicJudges", "dialogue_view", "judge_messa
 
 _FACT = re.compile(r"\b(?:\d{4}-\d{2}-\d{2}|[A-Z]{2,}-\d{3,}|\d+(?:\.\d+)?)\b")
 _DECLINE = re.compile(r"\b(can't|cannot|unable|not able|sorry|no tool|none of my tools)\b", re.I)
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-#: a day said with its month's name: "november 27", "27 november" (the reply lower-cased)
-_SAID_DAY = re.compile(r"\b(" + "|".join(_MONTHS) + r") (\d{1,2})\b|\b(\d{1,2}) (" + "|".join(_MONTHS) + r")\b")
 _FAILURE = re.compile(r"\b(couldn't|could not|failed|error|unavailable|sorry|not found|try again)\b", re.I)
 
 
@@ -116,10 +112,7 @@ def _mentions_result(text: str, results: list[Message], today: dt.date | None = 
     days = [m for v in values if (m := _ISO_DAY.match(v))]
     if not days:
         return False
-    said = {(_MONTHS.index(m.group(1) or m.group(4)) + 1, int(m.group(2) or m.group(3)))
-            for m in _SAID_DAY.finditer(lowered)}
-    if today is not None:
-        said |= {(d.month, d.day) for d in resolve_dates(text, today)}
+    said = days_said(text, today)
     return any((int(m.group(2)), int(m.group(3))) in said for m in days)
 
 
