@@ -9,6 +9,7 @@ returned by earlier calls.
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 from typing import Any
 
 from turnloom.agents._protocol import AgentOutput, AgentView
@@ -31,7 +32,7 @@ from turnloom.agents.offline._templates import expand, irrelevant, small_talk
 from turnloom.agents.spoken import dialogue_date
 from turnloom.schema import Plan, PlanStep, ToolSpec, derive_seed
 from turnloom.tools_env.analysis import profile_tool, split_words
-from turnloom.tools_env.flow import Link
+from turnloom.tools_env.flow import Link, output_fields
 from turnloom.tools_env.grounding import Grounding, Sandbox
 from turnloom.tools_env.grounding_prereq import enable
 from turnloom.tools_env.grounding_values import described_keys
@@ -372,12 +373,20 @@ _STOP = {"a", "an", "the", "for", "to", "of", "in", "on", "my", "me", "you", "ca
          "get", "way", "one", "good", "what's", "be", "are", "your", "from", "day", "time", "new"}
 
 
-def _returned_enum(tool: ToolSpec, param: str) -> list[Any] | None:
-    """The string values the record a tool returns allows in its field named ``param``, if it lists them."""
-    returns = tool.returns if isinstance(tool.returns, dict) else None
-    props = returns.get("properties") if returns else None
-    field = props.get(param) if isinstance(props, dict) else None
-    enum = field.get("enum") if isinstance(field, dict) else None
-    if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):
-        return enum
-    return None
+def _returned_enum(tool: ToolSpec, param: str) -> list[str] | None:
+    """The string values the record a tool returns allows in its top-level field named ``param``, if it
+    lists them (the returned schema's ``$ref`` resolved)."""
+    return _returned_enums(tool.key()).get(param) if tool.returns else None
+
+
+@lru_cache(maxsize=4096)
+def _returned_enums(key: str) -> dict[str, list[str]]:
+    """Top-level field -> the string values it allows, over the fields of a tool's result (by tool key)."""
+    tool = ToolSpec.model_validate_json(key)
+    out: dict[str, list[str]] = {}
+    for path, leaf in output_fields(tool):
+        enum = leaf.get("enum")
+        if "." not in path and "[" not in path and isinstance(enum, list) and enum \
+                and all(isinstance(v, str) for v in enum):
+            out[path] = enum
+    return out
