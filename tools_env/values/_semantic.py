@@ -60,8 +60,10 @@ def compose(kind: str, rng: random.Random) -> str:
     return _PART.sub(_fill, str(rng.choice(spec["patterns"])))
 
 
-def _phrase_maker(kind: str) -> Maker:
-    return lambda fake, rng, name: compose(kind, rng)
+@functools.cache
+def _phrase_provider(kind: str) -> Provider:
+    """The provider of one phrase kind of phrases.yaml (one object per kind)."""
+    return Provider(f"phrase:{kind}", {"string": lambda fake, rng, name: compose(kind, rng)})
 
 
 @functools.lru_cache(maxsize=1)
@@ -69,7 +71,7 @@ def _phrase_fields() -> dict[str, Provider]:
     """Last name token -> the provider of the phrase kind that token calls for."""
     out: dict[str, Provider] = {}
     for kind, spec in _phrases().items():
-        provider = Provider(f"phrase:{kind}", {"string": _phrase_maker(kind)})
+        provider = _phrase_provider(kind)
         for token in spec.get("fields", ()):
             out.setdefault(str(token), provider)
     return out
@@ -199,7 +201,7 @@ def _described() -> tuple[tuple[tuple[str, ...], frozenset[str], Provider], ...]
         said = tuple(str(d).lower() for d in spec.get("described", ()))
         if said:
             out.append((said, frozenset(str(f) for f in spec.get("names", ())),
-                        Provider(f"phrase:{kind}", {"string": _phrase_maker(kind)})))
+                        _phrase_provider(kind)))
     return tuple(out)
 
 
