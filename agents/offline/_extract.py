@@ -195,15 +195,14 @@ def said_as_named(text: str, tool: ToolSpec) -> bool:
     rest = split_words(tool.name)[1:]
     if all(w in spoken for w in rest):
         return True
-    lowered = text.lower()
-    return any(pattern.search(lowered) for pattern in _alias_patterns(" ".join(rest)))
+    own = _aliases_of(" ".join(rest))
+    return bool(own) and any(m.group(0) in own for m in _any_alias().finditer(text.lower()))
 
 
 @lru_cache(maxsize=4096)
-def _alias_patterns(rest: str) -> tuple[re.Pattern[str], ...]:
-    """The aliases of a tool's name words after its verb (``data/user.yaml`` ``aliases``), as patterns."""
-    table = user_data().get("aliases", {})
-    return tuple(re.compile(rf"\b{re.escape(str(a).lower())}\b") for a in table.get(rest, ()))
+def _aliases_of(rest: str) -> frozenset[str]:
+    """The aliases of a tool's name words after its verb (``data/user.yaml`` ``aliases``), lower-cased."""
+    return frozenset(str(a).lower() for a in user_data().get("aliases", {}).get(rest, ()))
 
 
 def said_words(text: str) -> frozenset[str]:
