@@ -142,7 +142,8 @@ def stage_data(cfg: BenchConfig, work: Path, base: Path) -> tuple[dict[str, Path
             notes.append(f"The `{v}` training set is empty (no usable dialogue); it is not trained.")
     log(f"data: simulating evaluation dialogues on {cfg.heldout_domains} (the first {cfg.data.eval_dialogues} "
         f"accepted ones with a tool call are kept)")
-    eval_run = simulate(str(HERE / "scenarios" / "eval_heldout.yaml"), max(3 * cfg.data.eval_dialogues, 12), cfg.seed + 1000,
+    simulated = max(3 * cfg.data.eval_dialogues, 12)
+    eval_run = simulate(str(HERE / "scenarios" / "eval_heldout.yaml"), simulated, cfg.seed + 1000,
                         data / "eval", log=lambda m: log(f"  {m}"))
     eval_data = data / "eval" / "eval.jsonl"
     kept = select_with_calls(eval_run / "accepted.jsonl", eval_data, cfg.data.eval_dialogues)
