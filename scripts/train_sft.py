@@ -49,6 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--loss-on", choices=("all", "assistant"), default="all",
                    help="train on every token, or only on the assistant turns (the prompt, tool schemas, user "
                         "and tool messages masked out of the loss)")
+    p.add_argument("--decision-weight", type=float, default=1.0,
+                   help="with --loss-on assistant: how many times the first token of each assistant turn (a "
+                        "<tool_call> or the reply's first word: whether to call) counts in the loss (1: plain mean)")
     return p.parse_args(argv)
 
 
@@ -82,6 +85,10 @@ def render_assistant_only(rows: list[dict[str, Any]], tokenizer: Any, max_length
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.decision_weight != 1.0 and args.loss_on != "assistant":
+        print("error: --decision-weight needs --loss-on assistant (the turns' first tokens are found from the "
+              "assistant spans)", file=sys.stderr)
+        return 2
     try:
         import torch
         from datasets import Dataset
@@ -98,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         render_sft,
         seed_everything,
         sequential_trainer,
+        weighted_trainer,
     )
 
     seed_everything(args.seed)
@@ -137,12 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     peft_config = LoraConfig(r=args.lora_r, lora_alpha=args.lora_alpha, target_modules="all-linear",
                              task_type="CAUSAL_LM") if args.lora_r > 0 else None
     trainer_cls = sequential_trainer(SFTTrainer)
+    if args.decision_weight != 1.0:
+        trainer_cls = weighted_trainer(trainer_cls, args.decision_weight)
     trainer = trainer_cls(model=model, args=config, train_dataset=dataset, processing_class=tokenizer,
                           peft_config=peft_config)
     result = trainer.train()
     save(trainer, tokenizer, args.out, merge=peft_config is not None and not args.no_merge)
     metrics: dict[str, Any] = {"train_loss": result.training_loss, "steps": result.global_step,
                                "examples": len(rows), "trained_rows": len(texts), "loss_on": args.loss_on,
+                               "decision_weight": args.decision_weight,
                                "log_history": trainer.state.log_history}
     (args.out / "train_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     print(f"trained {result.global_step} steps, loss {result.training_loss:.4f} → {args.out}")

@@ -43,6 +43,9 @@ class TrainConfig(_Strict):
     grad_accum: int = Field(default=2, ge=1)
     #: loss on the assistant turns only, or on every token (``scripts/train_sft.py --loss-on``)
     loss_on: Literal["assistant", "all"] = "assistant"
+    #: how many times the first token of each assistant turn (call or reply: the decision) counts in the
+    #: loss (``scripts/train_sft.py --decision-weight``; 1: the plain mean over the assistant tokens)
+    decision_weight: float = Field(default=1.0, ge=1.0)
 
 
 class EvalConfig(_Strict):

@@ -171,7 +171,7 @@ def stage_train(cfg: BenchConfig, work: Path, base: Path, sets: dict[str, Path])
                    "--out", str(out), "--max-steps", str(t.max_steps), "--lr", str(t.lr), "--lora-r", str(t.lora_r),
                    "--lora-alpha", str(t.lora_alpha), "--max-length", str(t.max_length), "--batch-size",
                    str(t.batch_size), "--grad-accum", str(t.grad_accum), "--seed", str(cfg.seed),
-                   "--loss-on", t.loss_on]
+                   "--loss-on", t.loss_on, "--decision-weight", str(t.decision_weight)]
             env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
             tail: list[str] = []

@@ -35,6 +35,8 @@ __all__ = [
     "render_sft",
     "seed_everything",
     "sequential_trainer",
+    "turn_start_weights",
+    "weighted_trainer",
     "tiny_model",
 ]
 
@@ -185,3 +187,40 @@ def sequential_trainer(base: type) -> type:
 
     Sequential.__name__ = f"Sequential{base.__name__}"
     return Sequential
+
+
+def turn_start_weights(labels: Any, weight: float) -> Any:
+    """Per-target weights for next-token loss: ``weight`` on the first trained token of each span of
+    trained labels (the first token of an assistant turn: a ``<tool_call>`` or the first word of a
+    reply -- the call/no-call decision), 1 on the other trained tokens, 0 where ``labels`` is -100.
+    ``labels`` is ``[batch, length]``; the result is aligned with ``labels[:, 1:]`` (the shifted targets)."""
+    import torch
+
+    trained = labels != -100
+    before = torch.nn.functional.pad(trained[:, :-1], (1, 0), value=False)
+    start = trained & ~before
+    weights = trained.float() + (weight - 1.0) * start.float()
+    return weights[:, 1:]
+
+
+def weighted_trainer(base: type, decision_weight: float) -> type:
+    """``base`` (a trainer class) whose loss is the token-weighted mean of the next-token losses, the first
+    token of each trained span counting ``decision_weight`` times (:func:`turn_start_weights`)."""
+    import torch
+
+    class Weighted(base):  # type: ignore[misc,valid-type]
+        def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
+                         num_items_in_batch: Any = None) -> Any:
+            labels = inputs["labels"]
+            outputs = model(input_ids=inputs["input_ids"], attention_mask=inputs.get("attention_mask"),
+                            use_cache=False)
+            logits = outputs.logits[:, :-1, :].float()
+            targets = labels[:, 1:]
+            losses = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1),
+                                                       ignore_index=-100, reduction="none").view_as(targets)
+            weights = turn_start_weights(labels, decision_weight).to(losses.dtype)
+            loss = (losses * weights).sum() / weights.sum().clamp(min=1.0)
+            return (loss, outputs) if return_outputs else loss
+
+    Weighted.__name__ = f"Weighted{base.__name__}"
+    return Weighted
