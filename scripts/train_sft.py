@@ -13,6 +13,9 @@ Commands::
         --out out/sft --epochs 1 --lr 2e-5
     # loss on the assistant turns only (the prompt, tools, user and tool messages masked out):
     python scripts/train_sft.py --data out/curriculum/sft.jsonl --model /models/m --out out/sft --loss-on assistant
+    # ... and the first token of each assistant turn (call or reply: the decision) counted 10 times:
+    python scripts/train_sft.py --data out/curriculum/sft.jsonl --model /models/m --out out/sft --loss-on assistant \
+        --decision-weight 10
     # a randomly initialised tiny model built locally (smoke test, seconds on a CPU):
     python scripts/train_sft.py --data out/curriculum/sft.jsonl --model tiny --out out/sft-tiny --max-steps 3
 

@@ -50,9 +50,11 @@ def small_talk() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def irrelevant() -> tuple[tuple[str, str], ...]:
-    """Requests no tool serves, with what each asks for (``irrelevant`` in data/user.yaml)."""
-    return tuple((str(t), str(what)) for t, what in user_data()["irrelevant"])
+def irrelevant() -> tuple[tuple[str, str, str], ...]:
+    """Requests for what no offered tool does: ``(text, what it asks for, domain)`` (``irrelevant`` in
+    data/user.yaml); ``domain`` names the built-in pool domain whose tools would serve the request, "" when
+    no tool would."""
+    return tuple((str(e[0]), str(e[1]), str(e[2]) if len(e) > 2 else "") for e in user_data()["irrelevant"])
 
 
 @lru_cache(maxsize=1)

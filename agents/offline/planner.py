@@ -359,8 +359,10 @@ class OfflinePlanner:
             return PlanStep(index=i, kind="follow_up", intent=f"repeat step {d.step} with another {param}",
                             tools=[tool.name], depends_on=[d.step], slots={param: value})
         if kind == "irrelevant":
-            choices = [(q, what) for q, what in irrelevant() if not (set(words(q)) & vocab - _STOP)]
-            q, what = rng.choice(choices or list(irrelevant()))
+            offered = {t.domain for t in by_name.values()}
+            choices = [(q, what) for q, what, domain in irrelevant()
+                       if domain not in offered and not (set(words(q)) & vocab - _STOP)]
+            q, what = rng.choice(choices or [(q, what) for q, what, _ in irrelevant()])
             return PlanStep(index=i, kind="irrelevant", intent=f"ask for something no tool can do: {what}",
                             slots={"text": expand(q, random.Random(f"{seed}:{i}"))})
         choices = [q for q in small_talk() if not (set(words(q)) & vocab - _STOP)]

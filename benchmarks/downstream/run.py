@@ -172,7 +172,8 @@ def stage_train(cfg: BenchConfig, work: Path, base: Path, sets: dict[str, Path])
                    "--lora-alpha", str(t.lora_alpha), "--max-length", str(t.max_length), "--batch-size",
                    str(t.batch_size), "--grad-accum", str(t.grad_accum), "--seed", str(cfg.seed),
                    "--loss-on", t.loss_on, "--decision-weight", str(t.decision_weight)]
-            env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+            # unbuffered: each step's loss line reaches the log when the step ends, not in 8 KiB bursts
+            env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
             tail: list[str] = []
             assert proc.stdout is not None

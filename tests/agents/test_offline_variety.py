@@ -53,16 +53,46 @@ def test_frames_hold_no_word_the_assistant_reads_as_a_verb_or_a_reference() -> N
 def test_small_talk_and_requests_no_tool_serves_hold_no_verb_and_get_their_own_reply() -> None:
     data = user_data()
     replies = chitchat_replies()
-    for text in [*data["small_talk"], *(t for t, _ in data["irrelevant"])]:
+    for text in [*data["small_talk"], *(t for t, *_ in data["irrelevant"])]:
         said = {singular(w) for w in words(text.replace("|", " "))}
         assert not said & (_TRIGGERS | _MARKERS), text
     for text in data["small_talk"]:
         # every expansion reaches a reply of its own, and none reads as a goodbye
         assert sum(key in text.lower() for key in replies) >= 1, text
         assert not _CLOSING.search(text), text
-    for text, _what in data["irrelevant"]:
+    for text, *_ in data["irrelevant"]:
         assert _REQUEST.search(text) and not _CLOSING.search(text), text
         assert not any(key in text.lower() for key in replies), text
+
+
+def test_a_request_another_domain_serves_is_asked_only_where_that_domain_is_not_offered() -> None:
+    from turnloom.agents.offline._templates import irrelevant
+    from turnloom.agents.offline.planner import OfflinePlanner
+    from turnloom.tools_env.pool import builtin_pool
+
+    pool = builtin_pool()
+    near = {text: domain for text, _what, domain in irrelevant() if domain}
+    assert len(near) >= 10 and set(near.values()) <= {t.domain for t in pool}
+    planner = OfflinePlanner()
+    context = {"plan": {"min_steps": 3, "max_steps": 4, "mix": {"irrelevant": 1.0}}}
+    asked: dict[str, int] = {}
+    for k, domain in enumerate(sorted({t.domain for t in pool})):
+        tools = [t for t in pool if t.domain == domain][:4]
+        for seed in range(6):
+            for step in planner.plan(tools, seed + 10 * k, context).steps:
+                if step.kind != "irrelevant":
+                    continue
+                source = next((q for q in near if _matches(q, str(step.slots["text"]))), None)
+                if source is not None:
+                    assert near[source] != domain, (domain, step.slots["text"])
+                    asked[near[source]] = asked.get(near[source], 0) + 1
+    assert len(asked) >= 5  # near requests are asked, from several domains
+
+
+def _matches(template: str, text: str) -> bool:
+    """Whether ``text`` is an expansion of ``template`` ([a|b] alternatives)."""
+    pattern = re.sub(r"\\\[([^\]]*)\\\]", lambda m: "(?:" + m.group(1).replace("\\|", "|") + ")", re.escape(template))
+    return re.fullmatch(pattern, text) is not None
 
 
 def test_a_sentence_sharing_a_tool_word_steers_and_a_neutral_one_does_not() -> None:
