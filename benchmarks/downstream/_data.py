@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -40,7 +41,8 @@ def turnloom_bin() -> str:
 def run_cli(*args: str, log: Any = None) -> None:
     """Run ``turnloom ARGS``; its output goes to the console; a failure raises with its last lines."""
     cmd = [turnloom_bin(), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    # a wide console: the CLI's summary lines (the rejection reasons) are not wrapped into the log
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "200"})
     out = (proc.stdout + proc.stderr).strip()
     if log is not None and out and proc.returncode == 0:
         for line in out.splitlines():

@@ -17,7 +17,7 @@ BENCH = ROOT / "benchmarks" / "downstream"
 sys.path.insert(0, str(BENCH))
 
 from _config import ConfigError, load_config  # noqa: E402
-from _data import HoldoutError, check_holdout  # noqa: E402
+from _data import HoldoutError, check_holdout, simulate  # noqa: E402
 from _stats import better, bootstrap, cluster_bootstrap  # noqa: E402
 from serve import calls_finished, parse_completion, prompt_messages, prompt_tools  # noqa: E402
 
@@ -45,6 +45,15 @@ def test_holdout_check_fails_loudly_on_a_leaked_tool(tmp_path: Path) -> None:
     # an evaluation tool outside the held-out domains
     with pytest.raises(HoldoutError, match="outside"):
         check_holdout([clean], [_write_rows(tmp_path / "ev2.jsonl", [["book_table", "get_stock_quote"]])], heldout)
+
+
+def test_the_log_gets_the_cli_summary_lines_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")  # a narrow terminal does not wrap the lines the benchmark logs
+    logged: list[str] = []
+    simulate("food_delivery", 30, 7, tmp_path / "run", log=logged.append)
+    reasons = [line for line in logged if line.startswith("rejection reasons:")]
+    assert len(reasons) == 1 and not reasons[0].endswith(",")
+    assert reasons[0].count("×") >= 3, reasons  # three rejection reasons at this seed, on one line
 
 
 def test_parse_completion_reads_calls_and_text() -> None:
