@@ -362,7 +362,8 @@ class OfflinePlanner:
             offered = {t.domain for t in by_name.values()}
             choices = [(q, what) for q, what, domain in irrelevant()
                        if domain not in offered and not (set(words(q)) & vocab - _STOP)]
-            q, what = rng.choice(choices or [(q, what) for q, what, _ in irrelevant()])
+            # none left: a request no tool of any domain serves (a chore), never one an offered tool might
+            q, what = rng.choice(choices or [(q, what) for q, what, domain in irrelevant() if not domain])
             return PlanStep(index=i, kind="irrelevant", intent=f"ask for something no tool can do: {what}",
                             slots={"text": expand(q, random.Random(f"{seed}:{i}"))})
         choices = [q for q in small_talk() if not (set(words(q)) & vocab - _STOP)]

@@ -89,6 +89,22 @@ def test_a_request_another_domain_serves_is_asked_only_where_that_domain_is_not_
     assert len(asked) >= 5  # near requests are asked, from several domains
 
 
+def test_with_every_request_ruled_out_a_chore_is_asked_never_a_near_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from turnloom.agents.offline import planner as planner_module
+    from turnloom.tools_env.pool import builtin_pool
+
+    tools = [t for t in builtin_pool() if t.domain == "weather"][:3]
+    # the near request is of the offered domain; the chore shares a word with the offered tools
+    word = sorted({w for t in tools for w in words(t.description)} - planner_module._STOP)[0]
+    monkeypatch.setattr(planner_module, "irrelevant", lambda: (
+        ("Can you tell me whether it will rain in Oslo?", "forecast the weather", "weather"),
+        (f"Could you paint the {word} fence?", "paint a fence", "")))
+    context = {"plan": {"min_steps": 3, "max_steps": 3, "mix": {"irrelevant": 1.0}}}
+    texts = [str(st.slots["text"]) for seed in range(4)
+             for st in planner_module.OfflinePlanner().plan(tools, seed, context).steps if st.kind == "irrelevant"]
+    assert texts and set(texts) == {f"Could you paint the {word} fence?"}
+
+
 def _matches(template: str, text: str) -> bool:
     """Whether ``text`` is an expansion of ``template`` ([a|b] alternatives)."""
     pattern = re.sub(r"\\\[([^\]]*)\\\]", lambda m: "(?:" + m.group(1).replace("\\|", "|") + ")", re.escape(template))
