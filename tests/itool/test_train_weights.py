@@ -69,6 +69,15 @@ def test_the_weighted_loss_is_the_weighted_mean_of_the_token_losses(weight: floa
     assert math.isclose(float(loss), float(expected), rel_tol=1e-5)
 
 
+def test_the_trainer_divides_the_weighted_loss_by_the_accumulation_steps() -> None:
+    class Base:
+        def __init__(self) -> None:
+            self.model_accepts_loss_kwargs = True  # what a trainer decides for a model whose forward takes **kwargs
+
+    # False: the trainer scales each micro-batch's weighted mean by 1 / gradient_accumulation_steps
+    assert weighted_trainer(Base, 5.0)().model_accepts_loss_kwargs is False
+
+
 def _rows(path: Path) -> Path:
     tool = {"type": "function", "function": {"name": "get_weather", "description": "Weather of a city.",
                                              "parameters": {"type": "object", "properties": {

@@ -209,6 +209,12 @@ def weighted_trainer(base: type, decision_weight: float) -> type:
     import torch
 
     class Weighted(base):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # the loss below is each micro-batch's own weighted mean, not a sum normalized by the tokens of the
+            # whole accumulated batch: the trainer must divide it by the accumulation steps itself
+            self.model_accepts_loss_kwargs = False
+
         def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
                          num_items_in_batch: Any = None) -> Any:
             labels = inputs["labels"]
