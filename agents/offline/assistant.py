@@ -108,6 +108,8 @@ class OfflineAssistant:
                 and (prev.content or "").rstrip().endswith("?") and (prev.content or "").startswith(_ASK_PREFIXES)):
             request = msgs[users[-2]].content or ""
             asked = prev.content
+            if not self._answers(text, request, asked, tools):
+                request, asked = text, None  # a new request (or an out-of-scope one), not the value asked for
         answered = [m.result for m in msgs if m.role == "tool" and m.result is not None and m.result.ok]
         results = [r.content for r in answered]
         sources = [r.name for r in answered]
@@ -128,7 +130,10 @@ class OfflineAssistant:
             asked_param = _asked_param(asked, tool) if asked else None
             args = extract_args(clause, tool, today=today)
             if answer_text:
-                args.update(extract_args(answer_text, tool, asked=asked_param, today=today))
+                given = extract_args(answer_text, tool, asked=asked_param, today=today)
+                if asked_param in given and _not_a_key(tool, asked_param, given[asked_param]):
+                    del given[asked_param]  # "the promo code is X" when the order id was asked: asked again
+                args.update(given)
             missing = []
             for p in tool.required:
                 if p in args:
@@ -177,6 +182,21 @@ class OfflineAssistant:
             wider = [tools[n] for s, n in scored if s >= self.threshold and name < tool_info(tools[n]).name <= said]
             best = wider[0] if wider else best
         return best
+
+    def _answers(self, text: str, request: str, asked: str, tools: dict[str, ToolSpec]) -> bool:
+        """Whether ``text`` gives the value the assistant asked for, or is a message of its own: a question,
+        a request an offered tool serves, or words that cannot be the id asked for. A value said by name
+        ("the order id is FO-1") always answers."""
+        tool = next((t for c in split_clauses(request) if (t := self._choose(c, tools)) is not None), None)
+        param = _asked_param(asked, tool) if tool is not None else None
+        if tool is None or param is None or extract_args(text, tool):
+            return True  # a value of the tool said by name answers, even another one than asked for
+        value = extract_args(text, tool, asked=param).get(param, MISSING)
+        if value is MISSING:
+            return True  # nothing to take; the question is asked again
+        if text.rstrip().endswith("?") or any(self._choose(c, tools) is not None for c in split_clauses(text)):
+            return False
+        return not _not_a_key(tool, param, value)
 
     def _follow_up(self, text: str, msgs: list[Message], tools: dict[str, ToolSpec], seed: int) -> ToolCall | None:
         best: tuple[float, int, ToolCall] | None = None
@@ -254,6 +274,11 @@ def _is_id(param: str) -> bool:
 def _is_key(tool: ToolSpec, param: str) -> bool:
     """An id, or the key the tool looks its record up by (``username``): values that come from results."""
     return _is_id(param) or param == profile_tool(tool).id_param
+
+
+def _not_a_key(tool: ToolSpec, param: str, value: object) -> bool:
+    """A bare answer of several words for an id or lookup key: a sentence, not the key asked for."""
+    return _is_key(tool, param) and isinstance(value, str) and len(value.split()) > 2
 
 
 def _call_id(seed: int, k: int) -> str:

@@ -88,9 +88,12 @@ class OfflineUser:
             tool = tools.get(name)
             if tool is None:
                 continue
+            # "I need the order id to apply promo code": words inside the tool's name ask for nothing
+            named = [m.span() for m in re.finditer(rf"\b{re.escape(param_phrase(name))}\b", asked)]
             for param in sorted(tool.properties, key=lambda p: -len(param_phrase(p))):
                 phrase = param_phrase(param)
-                if param in known and re.search(rf"\b{re.escape(phrase)}\b", asked):
+                said = [m.span() for m in re.finditer(rf"\b{re.escape(phrase)}\b", asked)]
+                if param in known and any(not any(s <= a and b <= e for s, e in named) for a, b in said):
                     phrases = tuple(param_phrase(p) for p in tool.properties)
                     template = pick(user_data()["clarify_answer"], style, rng)
                     if "{phrase}" not in template and param not in step.withhold:
