@@ -184,17 +184,24 @@ class OfflineAssistant:
         return best
 
     def _answers(self, text: str, request: str, asked: str, tools: dict[str, ToolSpec]) -> bool:
-        """Whether ``text`` gives the value the assistant asked for, or is a message of its own: a question,
-        a request an offered tool serves, or words that cannot be the id asked for. A value said by name
-        ("the order id is FO-1") always answers."""
-        tool = next((t for c in split_clauses(request) if (t := self._choose(c, tools)) is not None), None)
-        param = _asked_param(asked, tool) if tool is not None else None
-        if tool is None or param is None or extract_args(text, tool):
-            return True  # a value of the tool said by name answers, even another one than asked for
+        """Whether ``text`` gives the value the assistant asked for about ``request``, or is a message of
+        its own: a question, a request for another tool, or words that cannot be the id asked for."""
+        chosen = [t for c in split_clauses(request) if (t := self._choose(c, tools)) is not None]
+        tool, param = next(((t, p) for t in chosen if (p := _asked_param(asked, t)) is not None), (None, None))
+        if tool is None or param is None:
+            return False  # the question was about an earlier request (a second question in a row)
+        said = extract_args(text, tool)
+        if param in said:
+            return True  # "the order id is FO-1"
+        chosen = [t for c in split_clauses(text) if (t := self._choose(c, tools)) is not None]
+        if any(t.name != tool.name for t in chosen):
+            return False  # "search stores near 1 Main St" while the order's store id was asked
+        if said:
+            return True  # another value of the same request ("the promo code is X"): the id is asked again
         value = extract_args(text, tool, asked=param).get(param, MISSING)
         if value is MISSING:
             return True  # nothing to take; the question is asked again
-        if text.rstrip().endswith("?") or any(self._choose(c, tools) is not None for c in split_clauses(text)):
+        if text.rstrip().endswith("?") or chosen:
             return False
         return not _not_a_key(tool, param, value)
 

@@ -22,12 +22,12 @@ _TOOLS = {t.name: t for t in scenario_tools(load_scenario("food_delivery"))}
 _ASKED = "What is the food order id you'd like me to use?"
 
 
-def _reply(*texts: str) -> Message:
-    """The assistant's next message after the user said ``texts[0]``, was asked for the order id,
-    and said ``texts[1]``."""
-    msgs = [Message(role="user", content=texts[0]), Message(role="assistant", content=_ASKED),
-            Message(role="user", content=texts[1])]
-    out = asyncio.run(OfflineAssistant().act(AgentView(role="assistant", seed=3, tools=list(_TOOLS.values()),
+def _reply(request: str, then: str, *, asked: str = _ASKED, tools: dict[str, ToolSpec] = _TOOLS) -> Message:
+    """The assistant's next message after the user said ``request``, was asked ``asked`` (the order id)
+    and said ``then``."""
+    msgs = [Message(role="user", content=request), Message(role="assistant", content=asked),
+            Message(role="user", content=then)]
+    out = asyncio.run(OfflineAssistant().act(AgentView(role="assistant", seed=3, tools=list(tools.values()),
                                                         messages=msgs)))
     assert len(out.messages) == 1
     return out.messages[0]
@@ -49,6 +49,24 @@ def test_an_answer_still_fills_the_id() -> None:
         msg = _reply("track the food order for me", answer)
         assert [(c.name, c.arguments) for c in msg.tool_calls] == [("track_food_order",
                                                                     {"food_order_id": "FO-12345"})], answer
+
+
+def test_a_request_for_another_tool_that_names_a_value_of_the_first_is_served() -> None:
+    # the delivery address is also a value of create_food_order: the message is still a new request
+    msg = _reply("create a food order for me", 'search takeaway places pls?? delivery address "1719 Claudia Trail"',
+                 asked="What is the store id you'd like me to use?")
+    assert [c.name for c in msg.tool_calls] == ["search_food_stores"]
+    assert msg.tool_calls[0].arguments["delivery_address"] == "1719 Claudia Trail"
+
+
+def test_the_answer_goes_to_the_clause_that_was_asked_about() -> None:
+    tools = {t.name: t for t in scenario_tools(load_scenario("weather_finance"))}
+    msg = _reply("I must convert the money for 95.39 to EUR. My info: from currency NZD. Second thing, now I "
+                 "want pull up the conversion rate priced in CNY from GBP, thank you.",
+                 "Ah, sorry. base currency is GBP.", asked="I need the base currency to get exchange rate. "
+                 "What should it be?", tools=tools)
+    assert [c.name for c in msg.tool_calls] == ["convert_currency", "get_exchange_rate"]
+    assert msg.tool_calls[1].arguments["base_currency"] == "GBP"
 
 
 def test_another_value_is_kept_and_the_id_asked_again_never_filled_with_the_sentence() -> None:

@@ -48,12 +48,12 @@ def test_holdout_check_fails_loudly_on_a_leaked_tool(tmp_path: Path) -> None:
 
 
 def test_the_log_gets_the_cli_summary_lines_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "60")  # a narrow terminal does not wrap the lines the benchmark logs
+    monkeypatch.setenv("COLUMNS", "40")  # a narrow terminal does not wrap the lines the benchmark logs
     logged: list[str] = []
     simulate("food_delivery", 30, 7, tmp_path / "run", log=logged.append)
     reasons = [line for line in logged if line.startswith("rejection reasons:")]
     assert len(reasons) == 1 and not reasons[0].endswith(",")
-    assert reasons[0].count("×") >= 3, reasons  # three rejection reasons at this seed, on one line
+    assert reasons[0].count("×") >= 2 and len(reasons[0]) > 40, reasons  # two reasons at this seed, one line
 
 
 def test_parse_completion_reads_calls_and_text() -> None:
@@ -201,3 +201,12 @@ def test_assistant_only_loss_masks_everything_but_assistant_turns() -> None:
     assert {"alpha", "bravo", "delta", "foxtrot"} <= set(dropped)
     # cut before the first assistant turn: nothing left to learn, the row is dropped
     assert train_sft.render_assistant_only([row], tok, 8) == []
+
+
+def test_the_report_names_the_training_method() -> None:
+    from _report import training_method
+
+    train = {"lora_r": 16, "decision_weight": 10.0}
+    assert training_method(train) == "LoRA r=16, decision weight 10"
+    assert training_method({**train, "lora_r": 0}) == "full fine-tuning, decision weight 10"
+    assert training_method({"lora_r": 8}) == "LoRA r=8"  # results written before the decision weight existed
