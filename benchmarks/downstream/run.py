@@ -41,6 +41,7 @@ sys.path.insert(0, str(HERE))
 from _config import BenchConfig, ConfigError, load_config  # noqa: E402
 from _data import HoldoutError, check_holdout, export_sft, merge_runs, select_with_calls, simulate  # noqa: E402
 from _model import MissingDependency, prepare_base  # noqa: E402
+from _report import training_method  # noqa: E402
 
 _T0 = time.monotonic()
 
@@ -166,7 +167,8 @@ def stage_train(cfg: BenchConfig, work: Path, base: Path, sets: dict[str, Path])
         if _done(out, stamp):
             log(f"train: `{v}` already trained with these settings → {out}")
         else:
-            log(f"train: `{v}` — LoRA r={t.lora_r}, {t.max_steps} steps on {data}, loss on {t.loss_on} tokens")
+            log(f"train: `{v}` — {training_method(t.model_dump())}, {t.max_steps} steps on {data}, "
+                f"loss on {t.loss_on} tokens")
             cmd = [sys.executable, str(ROOT / "scripts" / "train_sft.py"), "--data", str(data), "--model", str(base),
                    "--out", str(out), "--max-steps", str(t.max_steps), "--lr", str(t.lr), "--lora-r", str(t.lora_r),
                    "--lora-alpha", str(t.lora_alpha), "--max-length", str(t.max_length), "--batch-size",
