@@ -193,15 +193,15 @@ class OfflineAssistant:
         said = extract_args(text, tool)
         if param in said:
             return True  # "the order id is FO-1"
-        chosen = [t for c in split_clauses(text) if (t := self._choose(c, tools)) is not None]
-        if any(t.name != tool.name for t in chosen):
+        asks_for = [t for c in split_clauses(text) if (t := self._choose(c, tools)) is not None]
+        if any(t.name != tool.name for t in asks_for):
             return False  # "search stores near 1 Main St" while the order's store id was asked
         if said:
             return True  # another value of the same request ("the promo code is X"): the id is asked again
         value = extract_args(text, tool, asked=param).get(param, MISSING)
         if value is MISSING:
             return True  # nothing to take; the question is asked again
-        if text.rstrip().endswith("?") or chosen:
+        if text.rstrip().endswith("?") or asks_for:
             return False
         return not _not_a_key(tool, param, value)
 
