@@ -26,7 +26,7 @@ from turnloom.tools_env.values._providers import (
     tokens,
 )
 
-__all__ = ["compose", "field_provider", "provider_for_field", "semantic_provider"]
+__all__ = ["compose", "described_options", "field_provider", "provider_for_field", "semantic_provider"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -235,7 +235,41 @@ def field_provider(name: str, description: str = "") -> Provider | None:
     return found
 
 
+#: a quoted value: a word or a short phrase without commas or quotes
+_QUOTED = r"""(?<![\w'"])['"]([A-Za-z0-9][\w .:/+-]{0,30}?)['"]"""
+#: two or more quoted values, the last joined by "or": "'miles' or 'kilometers'", "'High', 'Medium', or 'Low'"
+_OPTIONS = re.compile(rf"{_QUOTED}(?:\s*,\s*{_QUOTED})*\s*,?\s+or\s+{_QUOTED}")
+#: words before quoted examples or formats (in the same sentence) rather than the values allowed
+_EXAMPLES = re.compile(r"such as|\be\.g\b|for instance|\bformat|\blike\b|\bexample", re.I)
+
+
+@functools.lru_cache(maxsize=8192)
+def described_options(description: str) -> tuple[str, ...]:
+    """The values a description says a free-text field takes ("Can be 'delete' or 'add'.", "'miles' or
+    'kilometers'"); empty when it lists none, or only examples and formats ("such as 'Berkeley, CA'",
+    "in the format of 'City, State' or 'City'")."""
+    for m in _OPTIONS.finditer(description):
+        before = description[:m.start()]
+        if _EXAMPLES.search(before[-40:]) or _EXAMPLES.search(before.rsplit(". ", 1)[-1]):
+            continue
+        options = tuple(dict.fromkeys(re.findall(_QUOTED, m.group(0))))
+        if len(options) >= 2:
+            return options
+    return ()
+
+
+@functools.lru_cache(maxsize=1024)
+def _options_provider(options: tuple[str, ...]) -> Provider:
+    return Provider(key="options", makes={"string": lambda fake, rng, name: rng.choice(options)})
+
+
 def provider_for_field(name: str, schema: Any) -> Provider | None:
-    """:func:`field_provider` for a field named ``name`` with this schema (its description)."""
+    """:func:`field_provider` for a field named ``name`` with this schema (its description); a plain
+    string field whose description lists its values takes one of them."""
     described = schema.get("description") if isinstance(schema, dict) else None
+    if isinstance(described, str) and schema.get("type", "string") == "string" \
+            and not {"enum", "const", "pattern", "format"} & set(schema):
+        options = described_options(described)
+        if options:
+            return _options_provider(options)
     return field_provider(name, described if isinstance(described, str) else "")
