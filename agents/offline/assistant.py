@@ -186,14 +186,14 @@ class OfflineAssistant:
     def _answers(self, text: str, request: str, asked: str, tools: dict[str, ToolSpec]) -> bool:
         """Whether ``text`` gives the value the assistant asked for about ``request``, or is a message of
         its own: a question, a request for another tool, or words that cannot be the id asked for."""
-        chosen = [t for c in split_clauses(request) if (t := self._choose(c, tools)) is not None]
-        tool, param = next(((t, p) for t in chosen if (p := _asked_param(asked, t)) is not None), (None, None))
+        tool, param = next(((t, p) for t in self._chosen(request, tools) if (p := _asked_param(asked, t)) is not None),
+                           (None, None))
         if tool is None or param is None:
             return False  # the question was about an earlier request (a second question in a row)
         said = extract_args(text, tool)
         if param in said:
             return True  # "the order id is FO-1"
-        asks_for = [t for c in split_clauses(text) if (t := self._choose(c, tools)) is not None]
+        asks_for = self._chosen(text, tools)
         if any(t.name != tool.name for t in asks_for):
             return False  # "search stores near 1 Main St" while the order's store id was asked
         if said:
@@ -204,6 +204,10 @@ class OfflineAssistant:
         if text.rstrip().endswith("?") or asks_for:
             return False
         return not _not_a_key(tool, param, value)
+
+    def _chosen(self, text: str, tools: dict[str, ToolSpec]) -> list[ToolSpec]:
+        """The tool each clause of ``text`` asks for (clauses that ask for none left out)."""
+        return [t for c in split_clauses(text) if (t := self._choose(c, tools)) is not None]
 
     def _follow_up(self, text: str, msgs: list[Message], tools: dict[str, ToolSpec], seed: int) -> ToolCall | None:
         best: tuple[float, int, ToolCall] | None = None

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from turnloom.agents import AgentView
 from turnloom.agents.offline import OfflineAssistant, OfflineUser
-from turnloom.agents.offline.assistant import _is_key
+from turnloom.agents.offline.assistant import _not_a_key
 from turnloom.cli import app
 from turnloom.scenarios import load_scenario, scenario_tools
 from turnloom.schema import Message, Plan, PlanStep, ToolSpec
@@ -98,7 +98,7 @@ def _keys_said_as_sentences(path: Path, tools: dict[str, ToolSpec]) -> list[str]
             for call in m.get("tool_calls") or []:
                 tool = tools.get(call["name"])
                 for param, value in call["arguments"].items():
-                    if tool is not None and _is_key(tool, param) and isinstance(value, str) and len(value.split()) > 2:
+                    if tool is not None and _not_a_key(tool, param, value):
                         bad.append(f"{call['name']}.{param}={value!r}")
     return bad
 

@@ -22,6 +22,7 @@ from turnloom.tools_env.values._providers import (
     IATA,
     Maker,
     Provider,
+    _pick,
     provider_for_name,
     tokens,
 )
@@ -260,7 +261,7 @@ def described_options(description: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1024)
 def _options_provider(options: tuple[str, ...]) -> Provider:
-    return Provider(key="options", makes={"string": lambda fake, rng, name: rng.choice(options)})
+    return Provider(key="options", makes=_pick(options))
 
 
 def provider_for_field(name: str, schema: Any) -> Provider | None:
